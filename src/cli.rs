@@ -1,0 +1,249 @@
+//! Command-line definitions (clap derive), one struct per subcommand, and their resolution
+//! into the library's options: raw arguments in, a configuration the rest of the code trusts
+//! out.
+
+use crate::dedup::{KeepPolicy, Options};
+use crate::doc::Fields;
+use crate::error::{Error, Result};
+use crate::lsh::Bands;
+use crate::minhash::Scheme;
+use crate::normalize::NormalizeOptions;
+use crate::shingle::ShingleKind;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Find near-duplicate news stories, group every version of a story, and tell which came first.
+#[derive(Debug, Parser)]
+#[command(name = "wiretrace", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Cluster near-duplicate versions into stories; one JSON row per document.
+    Dedup(DedupArgs),
+    /// Score a clustering (dedup rows) against ground truth.
+    Eval(EvalArgs),
+}
+
+/// Options every command shares.
+#[derive(Debug, Args, Clone)]
+pub struct Common {
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', global = true)]
+    pub threads: Option<usize>,
+    /// No progress and no summary on stderr.
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+}
+
+/// `wiretrace dedup`.
+#[derive(Debug, Args)]
+pub struct DedupArgs {
+    /// JSON Lines files (plain, .gz or .zst), folders of .txt stories, or - for stdin.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// Write the rows here instead of stdout (replaced atomically).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write the cleaned corpus here: one version per story, each record exactly as read
+    /// (a folder when the inputs are text folders).
+    #[arg(long, value_name = "PATH")]
+    pub keep: Option<PathBuf>,
+    /// Which version of a story --keep writes.
+    #[arg(long, value_enum, default_value_t = KeepArg::Earliest)]
+    pub keep_policy: KeepArg,
+    /// Jaccard similarity LSH aims to catch; bands and rows are derived from it [default: 0.2].
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// MinHash signature length [default: 128].
+    #[arg(long)]
+    pub num_perm: Option<usize>,
+    /// LSH bands (with --rows), instead of deriving them from --threshold.
+    #[arg(long, requires = "rows")]
+    pub bands: Option<usize>,
+    /// LSH rows per band (with --bands).
+    #[arg(long, requires = "bands")]
+    pub rows: Option<usize>,
+    /// MinHash scheme.
+    #[arg(long, value_enum, default_value_t = SchemeArg::Oph)]
+    pub minhash: SchemeArg,
+    /// Shingle kind [default: char].
+    #[arg(long, value_enum)]
+    pub shingle: Option<ShingleArg>,
+    /// Shingle size: words, or characters (at most 8) [default: 3 words, 6 characters].
+    #[arg(long)]
+    pub ngram: Option<usize>,
+    /// Share of the smaller version that must be found in the larger [default: 0.4].
+    #[arg(long)]
+    pub min_containment: Option<f32>,
+    /// Shingles two versions must share at least [default: 10].
+    #[arg(long)]
+    pub min_shared: Option<u32>,
+    /// Shingles found in more documents than this are boilerplate [default: 1% of the
+    /// documents, between 30 and 254].
+    #[arg(long)]
+    pub boilerplate_df: Option<u32>,
+    /// Do not apply Unicode NFKC.
+    #[arg(long)]
+    pub no_nfkc: bool,
+    /// Do not lower-case.
+    #[arg(long)]
+    pub no_case_fold: bool,
+    /// Keep punctuation (only whitespace separates words).
+    #[arg(long)]
+    pub no_punctuation: bool,
+    /// Do not decode HTML entities nor drop tags.
+    #[arg(long)]
+    pub no_markup: bool,
+    /// JSON key of the id.
+    #[arg(long, default_value = "id")]
+    pub id_field: String,
+    /// JSON key of the text.
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    /// Count and leave out malformed records and repeated ids instead of stopping.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Threads and verbosity.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `--keep-policy`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KeepArg {
+    /// The story's origin.
+    Earliest,
+    /// The longest version.
+    Longest,
+}
+
+/// `--minhash`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SchemeArg {
+    /// One permutation hashing with densification (fast).
+    Oph,
+    /// K independent permutations (textbook).
+    Classic,
+}
+
+/// `--shingle`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ShingleArg {
+    /// Word n-grams.
+    Word,
+    /// Character n-grams (spaces removed).
+    Char,
+}
+
+impl DedupArgs {
+    /// Resolves the arguments into library options, checking ranges.
+    pub fn options(&self) -> Result<Options> {
+        let d = Options::default();
+        let shingle = match (self.shingle, self.ngram) {
+            (None, None) => d.shingle,
+            (Some(ShingleArg::Word), n) => ShingleKind::Word(n.unwrap_or(3)),
+            (Some(ShingleArg::Char), n) => ShingleKind::Char(n.unwrap_or(6)),
+            (None, Some(n)) => match d.shingle {
+                ShingleKind::Word(_) => ShingleKind::Word(n),
+                ShingleKind::Char(_) => ShingleKind::Char(n),
+            },
+        };
+        match shingle {
+            ShingleKind::Word(0) | ShingleKind::Char(0) => {
+                return Err(Error::Usage("--ngram must be at least 1".into()))
+            }
+            ShingleKind::Char(n) if n > 8 => {
+                return Err(Error::Usage(format!(
+                    "--ngram {n}: character shingles are at most 8 long"
+                )))
+            }
+            _ => {}
+        }
+        let threshold = self.threshold.unwrap_or(d.threshold);
+        if !(threshold > 0.0 && threshold < 1.0) {
+            return Err(Error::Usage(format!(
+                "--threshold {threshold}: give a number between 0 and 1, e.g. 0.2"
+            )));
+        }
+        let mut rule = d.rule;
+        if let Some(c) = self.min_containment {
+            if !(0.0..=1.0).contains(&c) {
+                return Err(Error::Usage(format!(
+                    "--min-containment {c}: give a number between 0 and 1"
+                )));
+            }
+            rule.min_containment = c;
+        }
+        if let Some(m) = self.min_shared {
+            rule.min_shared = m;
+        }
+        let num_perm = self.num_perm.unwrap_or(d.num_perm);
+        if !(1..=1024).contains(&num_perm) {
+            return Err(Error::Usage(format!(
+                "--num-perm {num_perm}: give 1 to 1024"
+            )));
+        }
+        Ok(Options {
+            normalize: NormalizeOptions {
+                markup: !self.no_markup,
+                nfkc: !self.no_nfkc,
+                case_fold: !self.no_case_fold,
+                punctuation: !self.no_punctuation,
+            },
+            shingle,
+            num_perm,
+            scheme: match self.minhash {
+                SchemeArg::Oph => Scheme::OnePermutation,
+                SchemeArg::Classic => Scheme::Classic,
+            },
+            threshold,
+            bands: self
+                .bands
+                .zip(self.rows)
+                .map(|(bands, rows)| Bands { bands, rows }),
+            rule,
+            boilerplate_df: self.boilerplate_df,
+            fields: Fields {
+                id: self.id_field.clone(),
+                text: self.text_field.clone(),
+            },
+            skip_invalid: self.skip_invalid,
+            keep_policy: match self.keep_policy {
+                KeepArg::Earliest => KeepPolicy::Earliest,
+                KeepArg::Longest => KeepPolicy::Longest,
+            },
+        })
+    }
+}
+
+/// `wiretrace eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Ground truth JSON Lines: {"id", "cluster", "parent"}.
+    #[arg(long, value_name = "TRUTH")]
+    pub truth: PathBuf,
+    /// The rows written by `wiretrace dedup`.
+    #[arg(value_name = "CLUSTERS")]
+    pub clusters: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
+    pub format: EvalFormat,
+    /// Threads and verbosity.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `eval --format`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EvalFormat {
+    /// A table for people.
+    Table,
+    /// One JSON object.
+    Json,
+}

@@ -1,0 +1,131 @@
+//! What the pipeline keeps of each document once its text is gone: its metadata and its
+//! shingle set, all sets back to back in one flat vector (no per-document allocation).
+
+/// What later stages need of one document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocInfo {
+    /// The document's id.
+    pub id: String,
+    /// Publication time (seconds since the epoch), when known.
+    pub date: Option<i64>,
+    /// Length of the text in bytes.
+    pub len: u32,
+    /// Which input it came from (index into the input list).
+    pub input: u32,
+    /// Its line (JSONL) or file number (text folders) in that input, 1-based.
+    pub line: u64,
+}
+
+/// Documents and their shingle sets.
+#[derive(Debug, Default)]
+pub struct Corpus {
+    /// Per-document metadata, in input order.
+    pub docs: Vec<DocInfo>,
+    offsets: Vec<usize>,
+    shingles: Vec<u32>,
+}
+
+impl Corpus {
+    /// An empty corpus.
+    pub fn new() -> Self {
+        Corpus {
+            docs: Vec::new(),
+            offsets: vec![0],
+            shingles: Vec::new(),
+        }
+    }
+
+    /// Adds a document with its (sorted, distinct) shingle set.
+    pub fn push(&mut self, doc: DocInfo, set: &[u32]) {
+        self.docs.push(doc);
+        self.shingles.extend_from_slice(set);
+        self.offsets.push(self.shingles.len());
+    }
+
+    /// Number of documents.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// True when there are no documents.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// The shingle set of document `i`.
+    pub fn set(&self, i: usize) -> &[u32] {
+        &self.shingles[self.offsets[i]..self.offsets[i + 1]]
+    }
+
+    /// All shingles of all documents, back to back.
+    pub fn all_shingles(&self) -> &[u32] {
+        &self.shingles
+    }
+
+    /// Total number of stored shingles.
+    pub fn total_shingles(&self) -> usize {
+        self.shingles.len()
+    }
+
+    /// Rewrites every set in place with `f`, which gets a set and returns how many leading
+    /// items to keep after it reorders them. Runs in parallel; sets only shrink.
+    pub fn retain_sets(&mut self, f: impl Fn(&mut [u32]) -> usize + Sync) {
+        use rayon::prelude::*;
+        let mut slices = Vec::with_capacity(self.docs.len());
+        let mut rest = self.shingles.as_mut_slice();
+        for w in self.offsets.windows(2) {
+            let (head, tail) = rest.split_at_mut(w[1] - w[0]);
+            slices.push(head);
+            rest = tail;
+        }
+        let kept: Vec<usize> = slices.into_par_iter().map(|s| f(s)).collect();
+        // Close the gaps left by shrunk sets, front to back.
+        let mut write = 0;
+        for (i, k) in kept.into_iter().enumerate() {
+            let start = self.offsets[i];
+            self.shingles.copy_within(start..start + k, write);
+            self.offsets[i] = write;
+            write += k;
+        }
+        *self.offsets.last_mut().expect("offsets start with 0") = write;
+        self.shingles.truncate(write);
+        self.shingles.shrink_to_fit();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(id: &str) -> DocInfo {
+        DocInfo {
+            id: id.into(),
+            date: None,
+            len: 0,
+            input: 0,
+            line: 0,
+        }
+    }
+
+    #[test]
+    fn retain_compacts_sets() {
+        let mut c = Corpus::new();
+        c.push(info("a"), &[1, 2, 3, 4]);
+        c.push(info("b"), &[]);
+        c.push(info("c"), &[5, 6, 7]);
+        c.retain_sets(|s| {
+            let mut w = 0;
+            for r in 0..s.len() {
+                if s[r] % 2 == 1 {
+                    s[w] = s[r];
+                    w += 1;
+                }
+            }
+            w
+        });
+        assert_eq!(c.set(0), &[1, 3]);
+        assert_eq!(c.set(1), &[] as &[u32]);
+        assert_eq!(c.set(2), &[5, 7]);
+        assert_eq!(c.total_shingles(), 4);
+    }
+}

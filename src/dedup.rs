@@ -1,0 +1,343 @@
+//! The `dedup` pipeline: read → normalize and shingle → discount boilerplate → MinHash → LSH →
+//! verify → cluster → origin and parent per version.
+
+use crate::boilerplate::Boilerplate;
+use crate::cluster;
+use crate::corpus::{Corpus, DocInfo};
+use crate::doc::{self, Fields};
+use crate::error::{Error, Result};
+use crate::input::{self, Input};
+use crate::lsh::{self, Bands};
+use crate::minhash::{MinHasher, Scheme};
+use crate::normalize::{normalize_into, NormalizeOptions};
+use crate::shingle::{shingles, ShingleKind};
+use crate::verify::{self, Edge, Rule, Similarity};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// Every setting of a dedup run. `Options::default()` is what the command line uses.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Text normalization.
+    pub normalize: NormalizeOptions,
+    /// Shingle kind and size.
+    pub shingle: ShingleKind,
+    /// MinHash signature length.
+    pub num_perm: usize,
+    /// MinHash scheme.
+    pub scheme: Scheme,
+    /// Jaccard similarity (on discounted sets) that LSH aims to catch.
+    pub threshold: f64,
+    /// Explicit bands × rows (else derived from `threshold` and `num_perm`).
+    pub bands: Option<Bands>,
+    /// Verification rule.
+    pub rule: Rule,
+    /// Shingles in more documents than this are boilerplate (else chosen from the corpus size).
+    pub boilerplate_df: Option<u32>,
+    /// JSON keys of id and text.
+    pub fields: Fields,
+    /// Count and leave out bad records instead of stopping.
+    pub skip_invalid: bool,
+    /// Which version of a story is kept.
+    pub keep_policy: KeepPolicy,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            normalize: NormalizeOptions::default(),
+            shingle: ShingleKind::Char(6),
+            num_perm: 128,
+            scheme: Scheme::OnePermutation,
+            threshold: 0.2,
+            bands: None,
+            rule: Rule {
+                min_containment: 0.4,
+                min_shared: 10,
+            },
+            boilerplate_df: None,
+            fields: Fields::default(),
+            skip_invalid: false,
+            keep_policy: KeepPolicy::Earliest,
+        }
+    }
+}
+
+impl Options {
+    /// The bands × rows this run uses.
+    pub fn bands(&self) -> Bands {
+        self.bands
+            .unwrap_or_else(|| Bands::optimal(self.threshold, self.num_perm))
+    }
+
+    /// The document frequency above which a shingle is boilerplate, for `n` documents.
+    pub fn boilerplate_df(&self, n: usize) -> u32 {
+        self.boilerplate_df
+            .unwrap_or_else(|| (n / 100).clamp(30, 254) as u32)
+    }
+}
+
+/// Which version of each story `--keep` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeepPolicy {
+    /// The origin (earliest version).
+    #[default]
+    Earliest,
+    /// The longest version.
+    Longest,
+}
+
+/// A record left out of the run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invalid {
+    /// `file:line` or path.
+    pub place: String,
+    /// What was wrong.
+    pub reason: String,
+}
+
+/// What the run decided for one document.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Assignment {
+    /// Index of the story's origin.
+    pub cluster: u32,
+    /// Index of the version it derives from (`None` for the origin).
+    pub parent: Option<u32>,
+    /// Its verified similarity (containment) to the parent.
+    pub similarity: Option<f32>,
+    /// False for the one version per story that is kept.
+    pub duplicate: bool,
+    /// True when the text was empty after normalization (left out of clustering).
+    pub empty: bool,
+}
+
+/// Counts and timings of a run, for the summary.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    /// Valid documents.
+    pub documents: usize,
+    /// Stories (clusters).
+    pub stories: usize,
+    /// Documents marked duplicate.
+    pub duplicates: usize,
+    /// Documents with an empty text.
+    pub empty: usize,
+    /// Bytes of input records read.
+    pub bytes: u64,
+    /// Candidate pairs from LSH.
+    pub candidates: usize,
+    /// Pairs that passed verification.
+    pub verified: usize,
+    /// Bands × rows used.
+    pub bands: Option<Bands>,
+    /// Boilerplate document-frequency cut used.
+    pub boilerplate_df: u32,
+    /// Time per stage.
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+/// The result of a dedup run.
+#[derive(Debug)]
+pub struct Dedup {
+    /// The documents and their shingle sets.
+    pub corpus: Corpus,
+    /// One assignment per document, in input order.
+    pub assignments: Vec<Assignment>,
+    /// Records left out (with `skip_invalid`).
+    pub invalid: Vec<Invalid>,
+    /// Counts and timings.
+    pub stats: Stats,
+}
+
+/// Reads the inputs into a [`Corpus`] of shingle sets. `progress` is called with the number of
+/// documents read so far.
+pub fn read_corpus(
+    inputs: &[Input],
+    opts: &Options,
+    mut progress: impl FnMut(usize),
+) -> Result<(Corpus, Vec<Invalid>, u64)> {
+    let mut corpus = Corpus::new();
+    let mut invalid = Vec::new();
+    let mut seen: HashMap<String, (u32, u64)> = HashMap::new();
+    let mut bytes = 0u64;
+    input::for_each_chunk_threaded(inputs, |chunk| {
+        bytes += chunk.data.len() as u64;
+        let parsed: Vec<std::result::Result<(DocInfo, Vec<u32>), String>> = chunk
+            .records
+            .par_iter()
+            .with_min_len(16)
+            .map_init(String::new, |norm, r| {
+                let raw = chunk.bytes(r);
+                let src = &inputs[r.input as usize];
+                let d = if src.is_text_dir() {
+                    let text = std::str::from_utf8(raw).map_err(|e| {
+                        format!(
+                            "not valid UTF-8 (byte {}); convert the file to UTF-8",
+                            e.valid_up_to()
+                        )
+                    })?;
+                    doc::parse_text_file(src.fallback_id(r.line), text)
+                } else {
+                    let mut d = doc::parse_json(raw, &opts.fields, "")?;
+                    if d.id.is_empty() {
+                        d.id = src.fallback_id(r.line);
+                    }
+                    d
+                };
+                normalize_into(&d.text, opts.normalize, norm);
+                let mut set = Vec::new();
+                shingles(norm, opts.shingle, &mut set);
+                let info = DocInfo {
+                    id: d.id,
+                    date: d.date,
+                    len: d.text.len().min(u32::MAX as usize) as u32,
+                    input: r.input,
+                    line: r.line,
+                };
+                Ok((info, set))
+            })
+            .collect();
+        for (r, p) in chunk.records.iter().zip(parsed) {
+            let place = || inputs[r.input as usize].place(r.line);
+            let (info, set) = match p {
+                Ok(x) => x,
+                Err(reason) if opts.skip_invalid => {
+                    invalid.push(Invalid {
+                        place: place(),
+                        reason,
+                    });
+                    continue;
+                }
+                Err(reason) => {
+                    return Err(Error::InvalidRecord {
+                        place: place(),
+                        reason,
+                    })
+                }
+            };
+            match seen.entry(info.id.clone()) {
+                std::collections::hash_map::Entry::Occupied(e) => {
+                    let (i, l) = *e.get();
+                    let first = inputs[i as usize].place(l);
+                    if !opts.skip_invalid {
+                        return Err(Error::DuplicateId {
+                            id: info.id,
+                            first,
+                            second: place(),
+                        });
+                    }
+                    invalid.push(Invalid {
+                        place: place(),
+                        reason: format!("duplicate id {:?}, first seen at {first}", info.id),
+                    });
+                    continue;
+                }
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert((r.input, r.line));
+                }
+            }
+            corpus.push(info, &set);
+        }
+        progress(corpus.len());
+        Ok(())
+    })?;
+    Ok((corpus, invalid, bytes))
+}
+
+/// Runs the whole pipeline on `inputs`.
+pub fn run(inputs: &[Input], opts: &Options, progress: impl FnMut(usize)) -> Result<Dedup> {
+    let mut stats = Stats::default();
+    let t = Instant::now();
+    let (corpus, invalid, bytes) = read_corpus(inputs, opts, progress)?;
+    stats.bytes = bytes;
+    stats.timings.push(("read+shingle", t.elapsed()));
+    let mut d = cluster_corpus(corpus, opts, stats)?;
+    d.invalid = invalid;
+    Ok(d)
+}
+
+/// Clusters an already read corpus (the stages after reading).
+pub fn cluster_corpus(mut corpus: Corpus, opts: &Options, mut stats: Stats) -> Result<Dedup> {
+    if opts.num_perm == 0 {
+        return Err(Error::Usage("--num-perm must be at least 1".into()));
+    }
+    let bands = opts.bands();
+    if bands.bands * bands.rows > opts.num_perm || bands.bands == 0 || bands.rows == 0 {
+        return Err(Error::Usage(format!(
+            "--bands {} × --rows {} needs {} signature values but --num-perm is {}; lower them or raise --num-perm",
+            bands.bands,
+            bands.rows,
+            bands.bands * bands.rows,
+            opts.num_perm
+        )));
+    }
+    let n = corpus.len();
+    stats.documents = n;
+    stats.bands = Some(bands);
+
+    let t = Instant::now();
+    let df = opts.boilerplate_df(n);
+    stats.boilerplate_df = df;
+    let boiler = Boilerplate::learn(corpus.all_shingles(), df);
+    corpus.retain_sets(|s| boiler.discount(s));
+    drop(boiler);
+    stats.timings.push(("boilerplate", t.elapsed()));
+
+    let t = Instant::now();
+    let hasher = MinHasher::new(opts.num_perm, opts.scheme, 0x5eed_0f_a11_1a7e);
+    let keys: Vec<u64> = (0..n)
+        .into_par_iter()
+        .with_min_len(64)
+        .map_init(
+            || vec![0u32; opts.num_perm],
+            |sig, i| {
+                hasher.signature(corpus.set(i), sig);
+                let mut k = Vec::with_capacity(bands.bands);
+                lsh::band_keys(sig, bands, &mut k);
+                k
+            },
+        )
+        .flatten_iter()
+        .collect();
+    stats.timings.push(("minhash", t.elapsed()));
+
+    let t = Instant::now();
+    let active: Vec<bool> = (0..n).map(|i| !corpus.set(i).is_empty()).collect();
+    let cands = lsh::candidates(&keys, bands.bands, &active);
+    drop(keys);
+    stats.candidates = cands.len();
+    stats.timings.push(("lsh", t.elapsed()));
+
+    let t = Instant::now();
+    let edges = verify::verify(&corpus, &cands, opts.rule);
+    drop(cands);
+    stats.verified = edges.len();
+    stats.timings.push(("verify", t.elapsed()));
+
+    let t = Instant::now();
+    let order = crate::provenance::time_order(&corpus.docs);
+    let labels = cluster::cluster(n, &edges, &order);
+    let assignments =
+        crate::provenance::assign(&corpus, &labels, &edges, &order, opts.keep_policy, &active);
+    stats.timings.push(("cluster", t.elapsed()));
+    stats.empty = active.iter().filter(|a| !**a).count();
+    stats.stories = assignments.iter().filter(|a| a.parent.is_none()).count();
+    stats.duplicates = assignments.iter().filter(|a| a.duplicate).count();
+    Ok(Dedup {
+        corpus,
+        assignments,
+        invalid: Vec::new(),
+        stats,
+    })
+}
+
+/// The edges touching each document, for stages that walk the graph.
+pub fn adjacency(n: usize, edges: &[Edge]) -> Vec<Vec<(u32, Similarity)>> {
+    let mut adj = vec![Vec::new(); n];
+    for e in edges {
+        adj[e.a as usize].push((e.b, e.sim));
+        adj[e.b as usize].push((e.a, e.sim));
+    }
+    adj
+}

@@ -1,0 +1,333 @@
+//! One story version as read from a dump, and the parsing of a JSON Lines record into it.
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use std::fmt;
+
+/// A story version: its text and what is known about it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Document {
+    /// Unique id (from the record, else `file:line`).
+    pub id: String,
+    /// The body text.
+    pub text: String,
+    /// Headline, when known.
+    pub title: Option<String>,
+    /// Publishing outlet, when known.
+    pub source: Option<String>,
+    /// Publication time, seconds since the Unix epoch (see [`crate::date::parse`]).
+    pub date: Option<i64>,
+    /// Where it was published, when known.
+    pub url: Option<String>,
+}
+
+/// The JSON keys that hold each field (`--id-field`, `--text-field`).
+#[derive(Debug, Clone)]
+pub struct Fields {
+    /// Key of the id (default `id`).
+    pub id: String,
+    /// Key of the text (default `text`).
+    pub text: String,
+}
+
+impl Default for Fields {
+    fn default() -> Self {
+        Fields {
+            id: "id".into(),
+            text: "text".into(),
+        }
+    }
+}
+
+/// Parses one JSON object into a [`Document`]. `fallback_id` is used when the record has no id.
+/// Keys other than the known ones are ignored here (the `--keep` output copies the raw line).
+pub fn parse_json(line: &[u8], fields: &Fields, fallback_id: &str) -> Result<Document, String> {
+    let mut de = serde_json::Deserializer::from_slice(line);
+    let doc = RecordSeed { fields }
+        .deserialize(&mut de)
+        .map_err(|e| json_reason(&e))?;
+    de.end().map_err(|e| json_reason(&e))?;
+    let mut doc = doc.map_err(|e| e.to_string())?;
+    if doc.id.is_empty() {
+        doc.id = fallback_id.to_string();
+    }
+    Ok(doc)
+}
+
+fn json_reason(e: &serde_json::Error) -> String {
+    // serde_json appends "at line 1 column N"; the line is ours to name, the column helps.
+    let msg = e.to_string();
+    match msg.rfind(" at line 1 column ") {
+        Some(i) => format!("{} (column {})", &msg[..i], &msg[i + 18..]),
+        None => msg,
+    }
+}
+
+struct RecordSeed<'f> {
+    fields: &'f Fields,
+}
+
+/// The outer `Result` is JSON syntax; the inner one is a semantic problem (missing text, a
+/// field of the wrong type) that must not hide a later syntax error.
+type Parsed = Result<Document, FieldError>;
+
+#[derive(Debug)]
+struct FieldError(String);
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = Parsed;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Parsed, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Key {
+    Id,
+    Text,
+    Title,
+    Source,
+    Date,
+    Url,
+    Other,
+}
+
+struct KeySeed<'f>(&'f Fields);
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Key;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+impl Visitor<'_> for KeySeed<'_> {
+    type Value = Key;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E: de::Error>(self, k: &str) -> Result<Key, E> {
+        Ok(if k == self.0.id {
+            Key::Id
+        } else if k == self.0.text {
+            Key::Text
+        } else {
+            match k {
+                "title" => Key::Title,
+                "source" => Key::Source,
+                "date" => Key::Date,
+                "url" => Key::Url,
+                _ => Key::Other,
+            }
+        })
+    }
+}
+
+/// Any JSON value, kept only when it is a string or a number (ids may be numbers).
+enum Scalar {
+    Str(String),
+    Num(String),
+    Null,
+    Other(&'static str),
+}
+
+impl<'de> de::Deserialize<'de> for Scalar {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar::Str(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Scalar, E> {
+                Ok(Scalar::Str(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar::Num(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar::Num(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar::Num(v.to_string()))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Scalar, E> {
+                Ok(Scalar::Other("a boolean"))
+            }
+            fn visit_unit<E>(self) -> Result<Scalar, E> {
+                Ok(Scalar::Null)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut a: A) -> Result<Scalar, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other("an array"))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Scalar, A::Error> {
+                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other("an object"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordSeed<'_> {
+    type Value = Parsed;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object with a text field")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Parsed, A::Error> {
+        let mut doc = Document::default();
+        let mut text = None;
+        let mut problem = None;
+        while let Some(key) = map.next_key_seed(KeySeed(self.fields))? {
+            if let Key::Other = key {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            let value: Scalar = map.next_value()?;
+            let name = match key {
+                Key::Id => &self.fields.id,
+                Key::Text => &self.fields.text,
+                Key::Title => "title",
+                Key::Source => "source",
+                Key::Date => "date",
+                _ => "url",
+            };
+            let s = match (key, value) {
+                (_, Scalar::Null) => continue,
+                (_, Scalar::Str(s)) | (Key::Id, Scalar::Num(s)) => s,
+                (_, Scalar::Num(_)) => {
+                    problem.get_or_insert(format!("field {name:?} is a number, expected a string"));
+                    continue;
+                }
+                (_, Scalar::Other(what)) => {
+                    problem.get_or_insert(format!("field {name:?} is {what}, expected a string"));
+                    continue;
+                }
+            };
+            match key {
+                Key::Id => doc.id = s,
+                Key::Text => text = Some(s),
+                Key::Title => doc.title = Some(s),
+                Key::Source => doc.source = Some(s),
+                Key::Url => doc.url = Some(s),
+                Key::Date => match crate::date::parse(&s) {
+                    Some(t) => doc.date = Some(t),
+                    None => {
+                        problem.get_or_insert(format!(
+                            "field \"date\" is {s:?}, expected RFC 3339 or YYYY-MM-DD"
+                        ));
+                    }
+                },
+                Key::Other => unreachable!("skipped above"),
+            }
+        }
+        if let Some(p) = problem {
+            return Ok(Err(FieldError(p)));
+        }
+        match text {
+            Some(t) => {
+                doc.text = t;
+                Ok(Ok(doc))
+            }
+            None => Ok(Err(FieldError(format!(
+                "no {:?} field (name another key with --text-field)",
+                self.fields.text
+            )))),
+        }
+    }
+}
+
+/// Parses a text-folder story: an optional first line `date YYYY-MM-DD By Name` gives the date
+/// and the author (kept as `source`); the rest is the text.
+pub fn parse_text_file(id: String, content: &str) -> Document {
+    let mut doc = Document {
+        id,
+        ..Default::default()
+    };
+    let (first, rest) = content.split_once('\n').unwrap_or((content, ""));
+    let header = first
+        .trim_end_matches('\r')
+        .strip_prefix("date ")
+        .and_then(|h| {
+            let (day, author) = h.split_once(' ').unwrap_or((h, ""));
+            let when = crate::date::parse(day)?;
+            let author = author
+                .trim()
+                .strip_prefix("By ")
+                .unwrap_or(author.trim())
+                .trim();
+            Some((when, author.to_string()))
+        });
+    match header {
+        Some((when, author)) => {
+            doc.date = Some(when);
+            doc.source = (!author.is_empty()).then_some(author);
+            doc.text = rest.to_string();
+        }
+        None => doc.text = content.to_string(),
+    }
+    doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_all_known_fields_and_ignores_others() {
+        let line = br#"{"id":"a1","text":"Hello","title":"T","source":"S","date":"2020-01-02","url":"u","extra":[1,{"x":2}]}"#;
+        let d = parse_json(line, &Fields::default(), "f:1").unwrap();
+        assert_eq!(d.id, "a1");
+        assert_eq!(d.text, "Hello");
+        assert_eq!(d.title.as_deref(), Some("T"));
+        assert_eq!(d.source.as_deref(), Some("S"));
+        assert_eq!(d.date, crate::date::parse("2020-01-02"));
+        assert_eq!(d.url.as_deref(), Some("u"));
+    }
+
+    #[test]
+    fn numeric_ids_missing_ids_and_custom_keys() {
+        let f = Fields {
+            id: "doc_id".into(),
+            text: "body".into(),
+        };
+        let d = parse_json(br#"{"doc_id":-17,"body":"x"}"#, &f, "f:1").unwrap();
+        assert_eq!(d.id, "-17");
+        let d = parse_json(br#"{"body":"x","id":"ignored"}"#, &f, "f:9").unwrap();
+        assert_eq!(d.id, "f:9");
+    }
+
+    #[test]
+    fn explains_what_is_wrong() {
+        let f = Fields::default();
+        let e = parse_json(br#"{"id":"a"}"#, &f, "").unwrap_err();
+        assert!(e.contains("no \"text\" field"), "{e}");
+        let e = parse_json(br#"{"text":5}"#, &f, "").unwrap_err();
+        assert!(e.contains("\"text\" is a number"), "{e}");
+        let e = parse_json(br#"{"text":"a","date":"soon"}"#, &f, "").unwrap_err();
+        assert!(e.contains("\"date\""), "{e}");
+        let e = parse_json(br#"{"text":"a""#, &f, "").unwrap_err();
+        assert!(e.contains("EOF"), "{e}");
+        let e = parse_json(br#"[1]"#, &f, "").unwrap_err();
+        assert!(e.contains("expected a JSON object"), "{e}");
+        let e = parse_json(br#"{"text":"a"} x"#, &f, "").unwrap_err();
+        assert!(e.contains("trailing"), "{e}");
+    }
+
+    #[test]
+    fn text_file_header_becomes_date_and_author() {
+        let d = parse_text_file("x".into(), "date 2020-11-05 By Jane Roe\nBody here.\n");
+        assert_eq!(d.date, crate::date::parse("2020-11-05"));
+        assert_eq!(d.source.as_deref(), Some("Jane Roe"));
+        assert_eq!(d.text, "Body here.\n");
+        let d = parse_text_file("y".into(), "No header.\nMore.");
+        assert_eq!(d.date, None);
+        assert_eq!(d.text, "No header.\nMore.");
+    }
+}

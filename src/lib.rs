@@ -1,0 +1,49 @@
+//! # wiretrace
+//!
+//! Finds near-duplicate news stories in scraped corpora, groups every version of one story,
+//! and tells which version came first. The pipeline, as data flows:
+//!
+//! 1. [`input`] reads JSON Lines (plain, gzip, zstd), stdin and folders of `.txt` stories in
+//!    chunks; [`doc`] parses a record into a [`doc::Document`].
+//! 2. [`normalize`] folds typography, markup, case and Unicode forms; [`shingle`] cuts the
+//!    text into hashed n-grams. The text is then dropped: a [`corpus::Corpus`] keeps only the
+//!    metadata and the shingle set of each document.
+//! 3. [`boilerplate`] learns from the corpus which shingles are outlet headers, footers and
+//!    stock phrases, and removes them from the sets.
+//! 4. [`minhash`] signs each set, [`lsh`] buckets the signatures into candidate pairs, and
+//!    [`verify`] checks every candidate on the real sets by containment.
+//! 5. [`cluster`] groups verified pairs into stories without chaining unrelated ones, and
+//!    [`provenance`] names each story's origin and each version's parent.
+//! 6. [`output`] writes the rows and the cleaned corpus atomically; [`eval`] scores a run
+//!    against ground truth.
+//!
+//! [`dedup::run`] runs it all:
+//!
+//! ```no_run
+//! use wiretrace::{dedup, input::Input};
+//! let inputs = vec![Input::resolve("news.jsonl.zst")?];
+//! let result = dedup::run(&inputs, &dedup::Options::default(), |_| {})?;
+//! println!("{} stories", result.stats.stories);
+//! # Ok::<(), wiretrace::Error>(())
+//! ```
+#![warn(missing_docs)]
+
+pub mod boilerplate;
+pub mod cli;
+pub mod cluster;
+pub mod corpus;
+pub mod date;
+pub mod dedup;
+pub mod doc;
+pub mod error;
+pub mod eval;
+pub mod input;
+pub mod lsh;
+pub mod minhash;
+pub mod normalize;
+pub mod output;
+pub mod provenance;
+pub mod shingle;
+pub mod verify;
+
+pub use error::{Error, Result};

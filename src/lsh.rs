@@ -1,0 +1,134 @@
+//! Locality-sensitive hashing: signatures are cut into `b` bands of `r` rows; two documents
+//! whose signatures agree on a whole band become a candidate pair.
+
+use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// Bands × rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bands {
+    /// Number of bands.
+    pub bands: usize,
+    /// Rows (signature values) per band.
+    pub rows: usize,
+}
+
+impl Bands {
+    /// Probability that a pair of Jaccard similarity `s` becomes a candidate.
+    pub fn probability(&self, s: f64) -> f64 {
+        1.0 - (1.0 - s.powi(self.rows as i32)).powi(self.bands as i32)
+    }
+
+    /// The bands and rows for a Jaccard `threshold` and `k` signature values, minimizing the
+    /// equally weighted areas of false positives (below the threshold) and false negatives
+    /// (above it) under the S-curve, as datasketch's `optimal_param` does.
+    ///
+    /// ```
+    /// let p = wiretrace::lsh::Bands::optimal(0.5, 128);
+    /// assert!(p.bands * p.rows <= 128);
+    /// assert!(p.probability(0.8) > 0.99 && p.probability(0.2) < 0.2);
+    /// ```
+    pub fn optimal(threshold: f64, k: usize) -> Bands {
+        let integrate = |f: &dyn Fn(f64) -> f64, a: f64, b: f64| {
+            let n = 200;
+            let h = (b - a) / n as f64;
+            (0..n).map(|i| f(a + (i as f64 + 0.5) * h) * h).sum::<f64>()
+        };
+        let mut best = (f64::INFINITY, Bands { bands: 1, rows: k });
+        for bands in 1..=k {
+            for rows in 1..=k / bands {
+                let p = Bands { bands, rows };
+                let fp = integrate(&|s| p.probability(s), 0.0, threshold);
+                let fn_ = integrate(&|s| 1.0 - p.probability(s), threshold, 1.0);
+                let err = 0.5 * fp + 0.5 * fn_;
+                if err < best.0 {
+                    best = (err, p);
+                }
+            }
+        }
+        best.1
+    }
+}
+
+/// Buckets larger than this are not expanded into all their pairs (a bucket of thousands of
+/// identical texts would give millions): each member is paired with its next `WIDE_BUCKET_SPAN`
+/// members instead, which still connects them all.
+const WIDE_BUCKET: usize = 256;
+const WIDE_BUCKET_SPAN: usize = 32;
+
+/// The band keys of one signature, appended to `out` (one `u64` per band).
+pub fn band_keys(sig: &[u32], bands: Bands, out: &mut Vec<u64>) {
+    let mut bytes = Vec::with_capacity(4 * bands.rows);
+    for (b, rows) in sig.chunks_exact(bands.rows).take(bands.bands).enumerate() {
+        bytes.clear();
+        for v in rows {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        out.push(xxh3_64_with_seed(&bytes, b as u64));
+    }
+}
+
+/// Candidate pairs `(i, j)` with `i < j`, sorted and distinct, from the band keys of `n`
+/// documents (`keys[d * bands + b]`). Documents with `active[d] == false` take no part.
+pub fn candidates(keys: &[u64], bands: usize, active: &[bool]) -> Vec<(u32, u32)> {
+    let n = active.len();
+    let mut pairs: Vec<(u32, u32)> = (0..bands)
+        .into_par_iter()
+        .flat_map_iter(|b| {
+            let mut col: Vec<(u64, u32)> = (0..n)
+                .filter(|&d| active[d])
+                .map(|d| (keys[d * bands + b], d as u32))
+                .collect();
+            col.sort_unstable();
+            let mut out = Vec::new();
+            for group in col.chunk_by(|x, y| x.0 == y.0) {
+                let span = if group.len() > WIDE_BUCKET {
+                    WIDE_BUCKET_SPAN
+                } else {
+                    group.len()
+                };
+                for (i, &(_, a)) in group.iter().enumerate() {
+                    for &(_, c) in &group[i + 1..group.len().min(i + 1 + span)] {
+                        out.push((a, c));
+                    }
+                }
+            }
+            out.into_iter()
+        })
+        .collect();
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn known_settings() {
+        let p = Bands::optimal(0.5, 128);
+        assert!(p.bands * p.rows <= 128);
+        assert!((p.probability(0.5) - 0.5).abs() < 0.35);
+    }
+
+    #[test]
+    fn pairs_from_shared_buckets() {
+        // 3 docs × 2 bands: docs 0 and 2 share band 0, docs 1 and 2 share band 1.
+        let keys = [1, 10, 2, 20, 1, 20];
+        assert_eq!(candidates(&keys, 2, &[true; 3]), vec![(0, 2), (1, 2)]);
+        assert_eq!(candidates(&keys, 2, &[true, true, false]), vec![]);
+    }
+
+    proptest! {
+        #[test]
+        fn parameters_from_a_threshold_are_sane(t in 0.05f64..0.95, k in 16usize..256) {
+            let p = Bands::optimal(t, k);
+            prop_assert!(p.bands >= 1 && p.rows >= 1 && p.bands * p.rows <= k);
+            // The S-curve rises: clearly similar pairs are likelier candidates than dissimilar ones.
+            prop_assert!(p.probability((t + 1.0) / 2.0) > p.probability(t / 2.0));
+            prop_assert!(p.probability(1.0) > 0.999);
+        }
+    }
+}

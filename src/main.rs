@@ -1,0 +1,158 @@
+//! The `wiretrace` binary: parse arguments, call the library, print one clear message on error.
+
+use anyhow::Context;
+use clap::Parser;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::Instant;
+use wiretrace::cli::{Cli, Command, Common, DedupArgs, EvalArgs, EvalFormat};
+use wiretrace::{dedup, eval, input::Input, output};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Dedup(a) => run_dedup(a),
+        Command::Eval(a) => run_eval(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            // A closed pipe (`wiretrace dedup … | head`) is not an error worth a message.
+            if let Some(io) = e.chain().find_map(|c| c.downcast_ref::<std::io::Error>()) {
+                if io.kind() == std::io::ErrorKind::BrokenPipe {
+                    return ExitCode::SUCCESS;
+                }
+            }
+            eprintln!("wiretrace: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn setup(common: &Common) -> anyhow::Result<()> {
+    if let Some(n) = common.threads {
+        anyhow::ensure!(n >= 1, "--threads must be at least 1");
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .context("cannot start the worker threads")?;
+    }
+    Ok(())
+}
+
+fn run_dedup(a: DedupArgs) -> anyhow::Result<ExitCode> {
+    setup(&a.common)?;
+    let opts = a.options()?;
+    let start = Instant::now();
+    let mut inputs = a
+        .inputs
+        .iter()
+        .map(|s| Input::resolve(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
+        anyhow::bail!("stdin (-) can be read only once; name it once among the inputs");
+    }
+    // --keep reads the input a second time: keep a copy of stdin for it.
+    let mut _spooled = None;
+    if a.keep.is_some() {
+        if let Some(pos) = inputs.iter().position(|i| *i == Input::Stdin) {
+            let (tmp, file) = wiretrace::input::spool_stdin()?;
+            inputs[pos] = file;
+            _spooled = Some(tmp);
+        }
+    }
+    let bar = (!a.common.quiet && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new_spinner();
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                .expect("valid template"),
+        );
+        b.enable_steady_tick(std::time::Duration::from_millis(120));
+        b
+    });
+    let d = dedup::run(&inputs, &opts, |n| {
+        if let Some(b) = &bar {
+            b.set_message(format!("{n} documents read"));
+        }
+    })?;
+    if let Some(b) = &bar {
+        b.set_message("writing");
+    }
+    let mut sink = output::Sink::open(a.output.as_deref())?;
+    output::write_rows(&d, &mut sink).context("cannot write the rows")?;
+    sink.finish()?;
+    let kept = match &a.keep {
+        Some(path) => Some(output::write_kept(&d, &inputs, path)?),
+        None => None,
+    };
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    if !a.common.quiet {
+        print_summary(&d, &opts, start.elapsed(), kept);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary(
+    d: &dedup::Dedup,
+    opts: &dedup::Options,
+    wall: std::time::Duration,
+    kept: Option<usize>,
+) {
+    let s = &d.stats;
+    let secs = wall.as_secs_f64().max(1e-9);
+    let pct = 100.0 * s.duplicates as f64 / s.documents.max(1) as f64;
+    eprintln!(
+        "wiretrace: {} documents, {} stories, {} duplicates ({pct:.1}%)",
+        s.documents, s.stories, s.duplicates
+    );
+    if !d.invalid.is_empty() {
+        eprintln!("  invalid records left out: {}", d.invalid.len());
+        for inv in d.invalid.iter().take(10) {
+            eprintln!("    {}: {}", inv.place, inv.reason);
+        }
+        if d.invalid.len() > 10 {
+            eprintln!("    … and {} more", d.invalid.len() - 10);
+        }
+    }
+    if s.empty > 0 {
+        eprintln!("  empty texts left out of clustering: {}", s.empty);
+    }
+    if let Some(k) = kept {
+        eprintln!("  kept {k} versions ({:?} per story)", opts.keep_policy);
+    }
+    let b = s.bands.expect("set by the run");
+    eprintln!(
+        "  parameters: {}, {} permutations ({:?}), LSH {} bands × {} rows (threshold {}), boilerplate df > {}, containment ≥ {}, shared ≥ {}",
+        opts.shingle, opts.num_perm, opts.scheme, b.bands, b.rows, opts.threshold, s.boilerplate_df,
+        opts.rule.min_containment, opts.rule.min_shared
+    );
+    eprintln!(
+        "  candidate pairs {}, verified {}",
+        s.candidates, s.verified
+    );
+    let stages: Vec<String> = s
+        .timings
+        .iter()
+        .map(|(n, t)| format!("{n} {:.2}s", t.as_secs_f64()))
+        .collect();
+    eprintln!(
+        "  wall {secs:.2}s, {:.1} MB/s, {:.0} docs/s ({})",
+        s.bytes as f64 / 1e6 / secs,
+        s.documents as f64 / secs,
+        stages.join(", ")
+    );
+}
+
+fn run_eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
+    setup(&a.common)?;
+    let truth = eval::read_labels(&a.truth)?;
+    let pred = eval::read_labels(&a.clusters)?;
+    let s = eval::score(&truth, &pred);
+    match a.format {
+        EvalFormat::Table => println!("{s}"),
+        EvalFormat::Json => println!("{}", serde_json::to_string_pretty(&s)?),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -57,7 +57,7 @@ pub struct DedupArgs {
     /// Which version of a story --keep writes.
     #[arg(long, value_enum, default_value_t = KeepArg::Earliest)]
     pub keep_policy: KeepArg,
-    /// Jaccard similarity LSH aims to catch; bands and rows are derived from it [default: 0.2].
+    /// Jaccard similarity LSH aims to catch; bands and rows are derived from it [default: 0.1].
     #[arg(long)]
     pub threshold: Option<f64>,
     /// MinHash signature length [default: 128].
@@ -78,12 +78,25 @@ pub struct DedupArgs {
     /// Shingle size: words, or characters (at most 8) [default: 3 words, 6 characters].
     #[arg(long)]
     pub ngram: Option<usize>,
-    /// Share of the smaller version that must be found in the larger [default: 0.4].
+    /// Keep one shingle in 2^N (the same ones in every document): smaller sets, faster runs
+    /// [default: 1].
+    #[arg(long, value_name = "N")]
+    pub sample: Option<u32>,
+    /// Share of the smaller version that must at least be found in the larger [default: 0.25].
     #[arg(long)]
     pub min_containment: Option<f32>,
-    /// Shingles two versions must share at least [default: 10].
+    /// Stored shingles two versions must share at least [default: 5].
     #[arg(long)]
     pub min_shared: Option<u32>,
+    /// Evidence score a pair needs to be one story; higher is stricter [default: 2].
+    #[arg(long)]
+    pub min_score: Option<f32>,
+    /// How verified pairs become stories.
+    #[arg(long, value_enum, default_value_t = LinkageArg::Near)]
+    pub linkage: LinkageArg,
+    /// For --linkage near: how far below a version's best match a pair may be.
+    #[arg(long, default_value_t = 0.15)]
+    pub margin: f32,
     /// Shingles found in more documents than this are boilerplate [default: 1% of the
     /// documents, between 30 and 254].
     #[arg(long)]
@@ -130,6 +143,17 @@ pub enum SchemeArg {
     Oph,
     /// K independent permutations (textbook).
     Classic,
+}
+
+/// `--linkage`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LinkageArg {
+    /// Each version joins the story of its best match only (no chaining).
+    Best,
+    /// Connected components of all verified pairs (chains through shared paragraphs).
+    Single,
+    /// Pairs within a margin of one version's best match.
+    Near,
 }
 
 /// `--shingle`.
@@ -183,6 +207,9 @@ impl DedupArgs {
         if let Some(m) = self.min_shared {
             rule.min_shared = m;
         }
+        if let Some(m) = self.min_score {
+            rule.min_score = m;
+        }
         let num_perm = self.num_perm.unwrap_or(d.num_perm);
         if !(1..=1024).contains(&num_perm) {
             return Err(Error::Usage(format!(
@@ -197,6 +224,11 @@ impl DedupArgs {
                 punctuation: !self.no_punctuation,
             },
             shingle,
+            sample: match self.sample {
+                Some(s) if s > 8 => return Err(Error::Usage(format!("--sample {s}: give 0 to 8"))),
+                Some(s) => s,
+                None => d.sample,
+            },
             num_perm,
             scheme: match self.minhash {
                 SchemeArg::Oph => Scheme::OnePermutation,
@@ -208,6 +240,11 @@ impl DedupArgs {
                 .zip(self.rows)
                 .map(|(bands, rows)| Bands { bands, rows }),
             rule,
+            linkage: match self.linkage {
+                LinkageArg::Best => crate::cluster::Linkage::BestMatch,
+                LinkageArg::Single => crate::cluster::Linkage::Single,
+                LinkageArg::Near => crate::cluster::Linkage::NearBest(self.margin),
+            },
             boilerplate_df: self.boilerplate_df,
             fields: Fields {
                 id: self.id_field.clone(),

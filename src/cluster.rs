@@ -47,15 +47,76 @@ impl UnionFind {
     }
 }
 
+/// How verified pairs become stories.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Linkage {
+    /// Each version joins the story of its best match only (highest containment, ties to the
+    /// earliest version): one version that shares a background paragraph or a quote with
+    /// another story cannot pull the two stories together.
+    #[default]
+    BestMatch,
+    /// Every verified pair joins its two stories (connected components; chains).
+    Single,
+    /// A pair joins its stories when it is within the margin of the best match of one of
+    /// its two versions.
+    NearBest(f32),
+}
+
 /// Groups documents into stories from verified pairs. Returns, for each document, a label
 /// shared by exactly the members of its story (the label is some member's index).
 ///
 /// `rank[i]` is document `i`'s position in time order.
-pub fn cluster(n: usize, edges: &[crate::verify::Edge], rank: &[u32]) -> Vec<u32> {
-    let _ = rank;
+pub fn cluster(
+    n: usize,
+    edges: &[crate::verify::Edge],
+    rank: &[u32],
+    linkage: Linkage,
+) -> Vec<u32> {
     let mut uf = UnionFind::new(n);
-    for e in edges {
-        uf.union(e.a, e.b);
+    match linkage {
+        Linkage::Single => {
+            for e in edges {
+                uf.union(e.a, e.b);
+            }
+        }
+        Linkage::BestMatch => {
+            // Containment in hundredths: differences below that are noise, and the tie goes
+            // to the earlier version, which pulls versions towards their origin.
+            let key = |sim: &crate::verify::Similarity, other: u32| {
+                (
+                    (sim.containment * 100.0).round() as u32,
+                    std::cmp::Reverse(rank[other as usize]),
+                )
+            };
+            let mut best: Vec<Option<(u32, (u32, std::cmp::Reverse<u32>))>> = vec![None; n];
+            for e in edges {
+                for (me, other) in [(e.a, e.b), (e.b, e.a)] {
+                    let k = key(&e.sim, other);
+                    let slot = &mut best[me as usize];
+                    if slot.is_none_or(|(_, bk)| k > bk) {
+                        *slot = Some((other, k));
+                    }
+                }
+            }
+            for (me, b) in best.iter().enumerate() {
+                if let Some((other, _)) = b {
+                    uf.union(me as u32, *other);
+                }
+            }
+        }
+        Linkage::NearBest(margin) => {
+            let mut best = vec![0f32; n];
+            for e in edges {
+                best[e.a as usize] = best[e.a as usize].max(e.sim.containment);
+                best[e.b as usize] = best[e.b as usize].max(e.sim.containment);
+            }
+            for e in edges {
+                let c = e.sim.containment + margin;
+                if c >= best[e.a as usize] || c >= best[e.b as usize] {
+                    uf.union(e.a, e.b);
+                }
+            }
+        }
     }
     (0..n as u32).map(|i| uf.find(i)).collect()
 }

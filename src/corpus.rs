@@ -10,6 +10,8 @@ pub struct DocInfo {
     pub date: Option<i64>,
     /// Length of the text in bytes.
     pub len: u32,
+    /// Its outlet, as an index into [`Corpus::sources`], when known.
+    pub source: Option<u32>,
     /// Which input it came from (index into the input list).
     pub input: u32,
     /// Its line (JSONL) or file number (text folders) in that input, 1-based.
@@ -21,6 +23,9 @@ pub struct DocInfo {
 pub struct Corpus {
     /// Per-document metadata, in input order.
     pub docs: Vec<DocInfo>,
+    /// Outlet names, each once.
+    pub sources: Vec<String>,
+    source_ids: std::collections::HashMap<String, u32>,
     offsets: Vec<usize>,
     shingles: Vec<u32>,
 }
@@ -30,6 +35,8 @@ impl Corpus {
     pub fn new() -> Self {
         Corpus {
             docs: Vec::new(),
+            sources: Vec::new(),
+            source_ids: Default::default(),
             offsets: vec![0],
             shingles: Vec::new(),
         }
@@ -40,6 +47,17 @@ impl Corpus {
         self.docs.push(doc);
         self.shingles.extend_from_slice(set);
         self.offsets.push(self.shingles.len());
+    }
+
+    /// The index of outlet `name`, adding it when new.
+    pub fn intern_source(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.source_ids.get(name) {
+            return i;
+        }
+        let i = self.sources.len() as u32;
+        self.sources.push(name.to_string());
+        self.source_ids.insert(name.to_string(), i);
+        i
     }
 
     /// Number of documents.
@@ -67,9 +85,9 @@ impl Corpus {
         self.shingles.len()
     }
 
-    /// Rewrites every set in place with `f`, which gets a set and returns how many leading
+    /// Rewrites every set in place with `f`, which gets a document's index and set and returns how many leading
     /// items to keep after it reorders them. Runs in parallel; sets only shrink.
-    pub fn retain_sets(&mut self, f: impl Fn(&mut [u32]) -> usize + Sync) {
+    pub fn retain_sets(&mut self, f: impl Fn(usize, &mut [u32]) -> usize + Sync) {
         use rayon::prelude::*;
         let mut slices = Vec::with_capacity(self.docs.len());
         let mut rest = self.shingles.as_mut_slice();
@@ -78,7 +96,11 @@ impl Corpus {
             slices.push(head);
             rest = tail;
         }
-        let kept: Vec<usize> = slices.into_par_iter().map(|s| f(s)).collect();
+        let kept: Vec<usize> = slices
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, s)| f(i, s))
+            .collect();
         // Close the gaps left by shrunk sets, front to back.
         let mut write = 0;
         for (i, k) in kept.into_iter().enumerate() {
@@ -102,6 +124,7 @@ mod tests {
             id: id.into(),
             date: None,
             len: 0,
+            source: None,
             input: 0,
             line: 0,
         }
@@ -113,7 +136,7 @@ mod tests {
         c.push(info("a"), &[1, 2, 3, 4]);
         c.push(info("b"), &[]);
         c.push(info("c"), &[5, 6, 7]);
-        c.retain_sets(|s| {
+        c.retain_sets(|_, s| {
             let mut w = 0;
             for r in 0..s.len() {
                 if s[r] % 2 == 1 {

@@ -23,6 +23,8 @@ pub struct Options {
     pub normalize: NormalizeOptions,
     /// Shingle kind and size.
     pub shingle: ShingleKind,
+    /// Keep one shingle in 2^sample (0 keeps all).
+    pub sample: u32,
     /// MinHash signature length.
     pub num_perm: usize,
     /// MinHash scheme.
@@ -33,6 +35,8 @@ pub struct Options {
     pub bands: Option<Bands>,
     /// Verification rule.
     pub rule: Rule,
+    /// How verified pairs become stories.
+    pub linkage: cluster::Linkage,
     /// Shingles in more documents than this are boilerplate (else chosen from the corpus size).
     pub boilerplate_df: Option<u32>,
     /// JSON keys of id and text.
@@ -48,14 +52,18 @@ impl Default for Options {
         Options {
             normalize: NormalizeOptions::default(),
             shingle: ShingleKind::Char(6),
+            sample: 1,
             num_perm: 128,
             scheme: Scheme::OnePermutation,
-            threshold: 0.2,
+            threshold: 0.1,
             bands: None,
             rule: Rule {
-                min_containment: 0.4,
-                min_shared: 10,
+                min_containment: 0.25,
+                min_shared: 5,
+                min_score: 2.0,
+                scale: 2.0,
             },
+            linkage: cluster::Linkage::NearBest(0.15),
             boilerplate_df: None,
             fields: Fields::default(),
             skip_invalid: false,
@@ -163,7 +171,8 @@ pub fn read_corpus(
     let mut bytes = 0u64;
     input::for_each_chunk_threaded(inputs, |chunk| {
         bytes += chunk.data.len() as u64;
-        let parsed: Vec<std::result::Result<(DocInfo, Vec<u32>), String>> = chunk
+        type Parsed = (DocInfo, Option<String>, Vec<u32>);
+        let parsed: Vec<std::result::Result<Parsed, String>> = chunk
             .records
             .par_iter()
             .with_min_len(16)
@@ -187,20 +196,21 @@ pub fn read_corpus(
                 };
                 normalize_into(&d.text, opts.normalize, norm);
                 let mut set = Vec::new();
-                shingles(norm, opts.shingle, &mut set);
+                shingles(norm, opts.shingle, opts.sample, &mut set);
                 let info = DocInfo {
                     id: d.id,
                     date: d.date,
                     len: d.text.len().min(u32::MAX as usize) as u32,
+                    source: None,
                     input: r.input,
                     line: r.line,
                 };
-                Ok((info, set))
+                Ok((info, d.source, set))
             })
             .collect();
         for (r, p) in chunk.records.iter().zip(parsed) {
             let place = || inputs[r.input as usize].place(r.line);
-            let (info, set) = match p {
+            let (mut info, source, set) = match p {
                 Ok(x) => x,
                 Err(reason) if opts.skip_invalid => {
                     invalid.push(Invalid {
@@ -237,6 +247,7 @@ pub fn read_corpus(
                     e.insert((r.input, r.line));
                 }
             }
+            info.source = source.map(|s| corpus.intern_source(&s));
             corpus.push(info, &set);
         }
         progress(corpus.len());
@@ -279,8 +290,9 @@ pub fn cluster_corpus(mut corpus: Corpus, opts: &Options, mut stats: Stats) -> R
     let t = Instant::now();
     let df = opts.boilerplate_df(n);
     stats.boilerplate_df = df;
-    let boiler = Boilerplate::learn(corpus.all_shingles(), df);
-    corpus.retain_sets(|s| boiler.discount(s));
+    let boiler = Boilerplate::learn(&corpus, df);
+    let sources: Vec<Option<u32>> = corpus.docs.iter().map(|d| d.source).collect();
+    corpus.retain_sets(|i, s| boiler.discount(s, sources[i]));
     drop(boiler);
     stats.timings.push(("boilerplate", t.elapsed()));
 
@@ -310,14 +322,21 @@ pub fn cluster_corpus(mut corpus: Corpus, opts: &Options, mut stats: Stats) -> R
     stats.timings.push(("lsh", t.elapsed()));
 
     let t = Instant::now();
-    let edges = verify::verify(&corpus, &cands, opts.rule);
+    if let Some(path) = std::env::var_os("WIRETRACE_DUMP_CANDIDATES") {
+        dump_candidates(&corpus, &cands, std::path::Path::new(&path))?;
+    }
+    let rule = Rule {
+        scale: (1u32 << opts.sample) as f32,
+        ..opts.rule
+    };
+    let edges = verify::verify(&corpus, &cands, rule);
     drop(cands);
     stats.verified = edges.len();
     stats.timings.push(("verify", t.elapsed()));
 
     let t = Instant::now();
     let order = crate::provenance::time_order(&corpus.docs);
-    let labels = cluster::cluster(n, &edges, &order);
+    let labels = cluster::cluster(n, &edges, &order, opts.linkage);
     let assignments =
         crate::provenance::assign(&corpus, &labels, &edges, &order, opts.keep_policy, &active);
     stats.timings.push(("cluster", t.elapsed()));
@@ -340,4 +359,29 @@ pub fn adjacency(n: usize, edges: &[Edge]) -> Vec<Vec<(u32, Similarity)>> {
         adj[e.b as usize].push((e.a, e.sim));
     }
     adj
+}
+
+/// Development aid: every candidate pair with its measures, as TSV (set
+/// `WIRETRACE_DUMP_CANDIDATES=FILE`), for tuning the verification rule against ground truth.
+fn dump_candidates(corpus: &Corpus, cands: &[(u32, u32)], path: &std::path::Path) -> Result<()> {
+    use std::io::Write;
+    let mut w =
+        std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| Error::io(path, e))?);
+    for &(a, b) in cands {
+        let (sa, sb) = (corpus.set(a as usize), corpus.set(b as usize));
+        let s = Similarity::of(sa, sb);
+        writeln!(
+            w,
+            "{}\t{}\t{}\t{}\t{}\t{:.4}\t{:.4}",
+            corpus.docs[a as usize].id,
+            corpus.docs[b as usize].id,
+            sa.len(),
+            sb.len(),
+            s.shared,
+            s.containment,
+            s.jaccard
+        )
+        .map_err(|e| Error::io(path, e))?;
+    }
+    Ok(())
 }

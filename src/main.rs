@@ -124,9 +124,9 @@ fn print_summary(
     }
     let b = s.bands.expect("set by the run");
     eprintln!(
-        "  parameters: {}, {} permutations ({:?}), LSH {} bands × {} rows (threshold {}), boilerplate df > {}, containment ≥ {}, shared ≥ {}",
+        "  parameters: {}, {} permutations ({:?}), LSH {} bands × {} rows (threshold {}), boilerplate df > {}, score ≥ {}, containment ≥ {}, shared ≥ {}",
         opts.shingle, opts.num_perm, opts.scheme, b.bands, b.rows, opts.threshold, s.boilerplate_df,
-        opts.rule.min_containment, opts.rule.min_shared
+        opts.rule.min_score, opts.rule.min_containment, opts.rule.min_shared
     );
     eprintln!(
         "  candidate pairs {}, verified {}",

@@ -37,17 +37,40 @@ pub fn mix64(mut x: u64) -> u64 {
 /// The shingle set of a normalized text, appended to `out` as sorted, distinct 32-bit hashes.
 /// A text shorter than one shingle gives one shingle of all of it; an empty text gives none.
 ///
+/// With `sample` = s > 0 only the shingles whose hash has its low s bits at zero are kept:
+/// one in 2^s, the same ones in every document, so intersections and containment are
+/// estimated without bias from sets 2^s times smaller (Broder's mod-sampling).
+///
 /// ```
 /// use wiretrace::shingle::{shingles, ShingleKind};
 /// let mut a = Vec::new();
-/// shingles("the cat sat on the mat", ShingleKind::Word(3), &mut a);
+/// shingles("the cat sat on the mat", ShingleKind::Word(3), 0, &mut a);
 /// assert_eq!(a.len(), 4);
 /// ```
-pub fn shingles(normalized: &str, kind: ShingleKind, out: &mut Vec<u32>) {
+pub fn shingles(normalized: &str, kind: ShingleKind, sample: u32, out: &mut Vec<u32>) {
     let start = out.len();
+    let mask = (1u64 << sample.min(16)) - 1;
+    let mut keep = |h: u64| {
+        if h & mask == 0 {
+            out.push((h >> 32) as u32);
+        }
+    };
     match kind {
-        ShingleKind::Word(n) => word_shingles(normalized, n.max(1), out),
-        ShingleKind::Char(n) => char_shingles(normalized, n.clamp(1, 8), out),
+        ShingleKind::Word(n) => word_shingles(normalized, n.max(1), &mut keep),
+        ShingleKind::Char(n) => char_shingles(normalized, n.clamp(1, 8), &mut keep),
+    }
+    if out.len() == start && !normalized.is_empty() {
+        // Sampling kept nothing of a short text: keep its smallest shingle, so it still has
+        // a set (and can match a text it is contained in, with the same smallest shingle).
+        let mut min = u64::MAX;
+        let mut all = |h: u64| min = min.min(h);
+        match kind {
+            ShingleKind::Word(n) => word_shingles(normalized, n.max(1), &mut all),
+            ShingleKind::Char(n) => char_shingles(normalized, n.clamp(1, 8), &mut all),
+        }
+        if min != u64::MAX {
+            out.push((min >> 32) as u32);
+        }
     }
     let tail = &mut out[start..];
     tail.sort_unstable();
@@ -61,7 +84,7 @@ pub fn shingles(normalized: &str, kind: ShingleKind, out: &mut Vec<u32>) {
     out.truncate(start + w);
 }
 
-fn word_shingles(text: &str, n: usize, out: &mut Vec<u32>) {
+fn word_shingles(text: &str, n: usize, out: &mut impl FnMut(u64)) {
     // Hash each word once, then combine n word hashes per shingle: rotations keep word order.
     let words: Vec<u64> = text
         .split(' ')
@@ -72,10 +95,12 @@ fn word_shingles(text: &str, n: usize, out: &mut Vec<u32>) {
         return;
     }
     if words.len() < n {
-        out.push(combine(&words) as u32);
+        out(combine(&words));
         return;
     }
-    out.extend(words.windows(n).map(|w| combine(w) as u32));
+    for w in words.windows(n) {
+        out(combine(w));
+    }
 }
 
 #[inline]
@@ -84,10 +109,10 @@ fn combine(words: &[u64]) -> u64 {
     for (i, w) in words.iter().enumerate() {
         h ^= w.rotate_left(17 * i as u32);
     }
-    mix64(h) >> 32
+    mix64(h)
 }
 
-fn char_shingles(text: &str, n: usize, out: &mut Vec<u32>) {
+fn char_shingles(text: &str, n: usize, out: &mut impl FnMut(u64)) {
     let mask = if n == 8 {
         u64::MAX
     } else {
@@ -102,11 +127,11 @@ fn char_shingles(text: &str, n: usize, out: &mut Vec<u32>) {
         window = ((window << 8) | u64::from(b)) & mask;
         filled += 1;
         if filled >= n {
-            out.push((mix64(window ^ (n as u64) << 59) >> 32) as u32);
+            out(mix64(window ^ (n as u64) << 59));
         }
     }
     if filled > 0 && filled < n {
-        out.push((mix64(window ^ (n as u64) << 59) >> 32) as u32);
+        out(mix64(window ^ (n as u64) << 59));
     }
 }
 
@@ -152,7 +177,7 @@ mod tests {
 
     fn set(text: &str, kind: ShingleKind) -> Vec<u32> {
         let mut v = Vec::new();
-        shingles(text, kind, &mut v);
+        shingles(text, kind, 0, &mut v);
         v
     }
 
@@ -174,6 +199,20 @@ mod tests {
         let b = set("aveclemission naire", ShingleKind::Char(5));
         assert_eq!(a, b);
         assert_eq!(set("abc", ShingleKind::Char(5)).len(), 1);
+    }
+
+    #[test]
+    fn sampling_keeps_the_same_shingles_everywhere() {
+        let text = "the quick brown fox jumps over the lazy dog and keeps running far away";
+        let mut all = Vec::new();
+        shingles(text, ShingleKind::Char(5), 0, &mut all);
+        let mut some = Vec::new();
+        shingles(text, ShingleKind::Char(5), 2, &mut some);
+        assert!(some.len() < all.len() && !some.is_empty());
+        assert!(some.iter().all(|x| all.binary_search(x).is_ok()));
+        let mut short = Vec::new();
+        shingles("ab", ShingleKind::Char(5), 8, &mut short);
+        assert_eq!(short.len(), 1, "a short text keeps one shingle");
     }
 
     proptest! {

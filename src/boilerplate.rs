@@ -30,6 +30,10 @@ pub struct Boilerplate {
 /// on nothing would lose it.
 pub const MIN_KEPT: usize = 3;
 
+/// Below this share of rare shingles (after the outlet's boilerplate is gone) a document is
+/// judged on its widespread shingles too.
+pub const WIDESPREAD_SHARE: f64 = 0.05;
+
 /// Share of an outlet's documents a shingle must appear in to be the outlet's boilerplate.
 pub const SOURCE_SHARE: f64 = 0.2;
 
@@ -81,12 +85,15 @@ impl Boilerplate {
         }
     }
 
-    /// True when `shingle` is boilerplate in a document of outlet `source`.
+    /// True when `shingle` is in more documents of the corpus than the corpus-wide cut.
     #[inline]
-    pub fn is_common(&self, shingle: u32, source: Option<u32>) -> bool {
-        if self.global[(shingle >> self.shift) as usize] > self.max_df {
-            return true;
-        }
+    pub fn is_widespread(&self, shingle: u32) -> bool {
+        self.global[(shingle >> self.shift) as usize] > self.max_df
+    }
+
+    /// True when `shingle` is boilerplate of outlet `source`.
+    #[inline]
+    pub fn is_outlet_boilerplate(&self, shingle: u32, source: Option<u32>) -> bool {
         match source {
             Some(s) if self.source_cut[s as usize] > 0 => {
                 let key = source_key(shingle, Some(s));
@@ -96,22 +103,44 @@ impl Boilerplate {
         }
     }
 
-    /// Moves the set's non-boilerplate shingles to its front (keeping their order) and returns
-    /// how many there are; a set that would keep fewer than [`MIN_KEPT`] keeps everything.
+    /// True when `shingle` is boilerplate in a document of outlet `source`.
+    #[inline]
+    pub fn is_common(&self, shingle: u32, source: Option<u32>) -> bool {
+        self.is_widespread(shingle) || self.is_outlet_boilerplate(shingle, source)
+    }
+
+    /// Moves the shingles that count as evidence to the front of the set (keeping their
+    /// order) and returns how many there are.
+    ///
+    /// The outlet's own boilerplate always goes. Widespread shingles go too, unless they are
+    /// most of what is left: then the document *is* widely shared text (a story republished
+    /// by very many outlets) and judging it on its few other shingles would lose it. A set
+    /// that would keep fewer than [`MIN_KEPT`] shingles keeps everything.
     pub fn discount(&self, set: &mut [u32], source: Option<u32>) -> usize {
-        let rare = set.iter().filter(|&&x| !self.is_common(x, source)).count();
-        if rare >= MIN_KEPT.min(set.len()) && rare < set.len() {
-            let mut w = 0;
-            for r in 0..set.len() {
-                if !self.is_common(set[r], source) {
-                    set[w] = set[r];
-                    w += 1;
-                }
+        let mut own = 0;
+        let mut rare = 0;
+        for &x in set.iter() {
+            if !self.is_outlet_boilerplate(x, source) {
+                own += 1;
+                rare += usize::from(!self.is_widespread(x));
             }
-            w
-        } else {
-            set.len()
         }
+        let drop_widespread = rare as f64 >= WIDESPREAD_SHARE * own as f64;
+        let keep = |x: u32| {
+            !self.is_outlet_boilerplate(x, source) && !(drop_widespread && self.is_widespread(x))
+        };
+        let kept = if drop_widespread { rare } else { own };
+        if kept < MIN_KEPT.min(set.len()) || kept == set.len() {
+            return set.len();
+        }
+        let mut w = 0;
+        for r in 0..set.len() {
+            if keep(set[r]) {
+                set[w] = set[r];
+                w += 1;
+            }
+        }
+        w
     }
 }
 

@@ -6,33 +6,50 @@
 //!   many times is a small share of its pages — so this catches heavy boilerplate on a few
 //!   pages long before a corpus-wide count could, without touching stories with many versions.
 //!
-//! Document frequencies are counted in tables indexed by the shingle hash (saturating 8-bit
-//! counters). A collision can only over-count: a rare shingle is at worst discounted, never a
-//! boilerplate one kept.
+//! Both are learned from evenly spaced samples of documents (frequent text is frequent in any
+//! large enough sample), and end as small sets of shingles that stay in cache while every
+//! document is discounted.
 
 use crate::corpus::Corpus;
-use crate::shingle::mix64;
 use rayon::prelude::*;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
-/// Learned document frequencies.
-#[derive(Debug)]
-pub struct Boilerplate {
-    global: Vec<u8>,
-    per_source: Vec<u8>,
-    shift: u32,
-    max_df: u8,
-    /// Per outlet: how many of its documents make a shingle its boilerplate (0: never).
-    source_cut: Vec<u8>,
+/// Shingles are already uniform hashes: hashing them again is wasted work.
+#[derive(Default)]
+pub struct ShingleHasher(u64);
+
+impl Hasher for ShingleHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u32(&mut self, x: u32) {
+        // Spread the 32 bits over the high bits the table index is taken from.
+        self.0 = u64::from(x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
 }
 
-/// A document that would keep fewer shingles than this after discounting keeps them all: it
-/// is made of widely shared text (a story republished by very many outlets), and judging it
-/// on nothing would lose it.
+/// A set of shingles.
+pub type ShingleSet = HashSet<u32, BuildHasherDefault<ShingleHasher>>;
+
+/// Learned boilerplate.
+#[derive(Debug, Default)]
+pub struct Boilerplate {
+    widespread: ShingleSet,
+    outlet: Vec<ShingleSet>,
+}
+
+/// A document that would keep fewer shingles than this after discounting keeps them all.
 pub const MIN_KEPT: usize = 3;
 
 /// Below this share of rare shingles (after the outlet's boilerplate is gone) a document is
 /// judged on its widespread shingles too.
-pub const WIDESPREAD_SHARE: f64 = 0.05;
+pub const WIDESPREAD_SHARE: f64 = 0.15;
 
 /// Share of an outlet's documents a shingle must appear in to be the outlet's boilerplate.
 pub const SOURCE_SHARE: f64 = 0.2;
@@ -40,73 +57,43 @@ pub const SOURCE_SHARE: f64 = 0.2;
 /// Outlets with fewer documents than this have no boilerplate of their own.
 pub const SOURCE_MIN_DOCS: usize = 4;
 
+/// Documents per outlet sampled to learn its boilerplate.
+const OUTLET_SAMPLE: usize = 64;
+
+/// Documents sampled to learn corpus-wide frequencies.
+const GLOBAL_SAMPLE: usize = 50_000;
+
 impl Boilerplate {
-    /// Counts shingle document frequencies over the corpus. `max_df` is capped at 254.
+    /// Learns the boilerplate of `corpus`: shingles in more than `max_df` of its documents,
+    /// and each outlet's own.
     pub fn learn(corpus: &Corpus, max_df: u32) -> Self {
-        let total = corpus.total_shingles();
-        // About two slots per stored shingle, between 64 KiB and 64 MiB.
-        let bits = (usize::BITS - (2 * total).leading_zeros()).clamp(16, 26);
-        let shift = 32 - bits;
-        let mut docs_per_source = vec![0usize; corpus.sources.len()];
-        for d in &corpus.docs {
-            if let Some(s) = d.source {
-                docs_per_source[s as usize] += 1;
-            }
-        }
-        let source_cut: Vec<u8> = docs_per_source
-            .iter()
-            .map(|&n| {
-                if n < SOURCE_MIN_DOCS {
-                    0
-                } else {
-                    // Above 254 the corpus-wide count (capped at 254 too) already catches it.
-                    ((n as f64 * SOURCE_SHARE).ceil() as usize).clamp(3, 254) as u8
-                }
-            })
-            .collect();
-        let global = count(1 << bits, shift, corpus, |_| true, |x, _| x);
-        let per_source = if source_cut.iter().any(|&c| c > 0) {
-            count(
-                1 << bits,
-                shift,
-                corpus,
-                |s| s.is_some_and(|s| source_cut[s as usize] > 0),
-                source_key,
-            )
-        } else {
-            Vec::new()
-        };
         Boilerplate {
-            global,
-            per_source,
-            shift,
-            max_df: max_df.min(254) as u8,
-            source_cut,
+            widespread: widespread(corpus, max_df),
+            outlet: outlet_boilerplate(corpus),
         }
     }
 
     /// True when `shingle` is in more documents of the corpus than the corpus-wide cut.
     #[inline]
     pub fn is_widespread(&self, shingle: u32) -> bool {
-        self.global[(shingle >> self.shift) as usize] > self.max_df
+        self.widespread.contains(&shingle)
     }
 
     /// True when `shingle` is boilerplate of outlet `source`.
     #[inline]
     pub fn is_outlet_boilerplate(&self, shingle: u32, source: Option<u32>) -> bool {
-        match source {
-            Some(s) if self.source_cut[s as usize] > 0 => {
-                let key = source_key(shingle, Some(s));
-                self.per_source[(key >> self.shift) as usize] >= self.source_cut[s as usize]
-            }
-            _ => false,
-        }
+        source.is_some_and(|s| self.outlet[s as usize].contains(&shingle))
     }
 
     /// True when `shingle` is boilerplate in a document of outlet `source`.
     #[inline]
     pub fn is_common(&self, shingle: u32, source: Option<u32>) -> bool {
         self.is_widespread(shingle) || self.is_outlet_boilerplate(shingle, source)
+    }
+
+    /// Number of corpus-wide boilerplate shingles.
+    pub fn widespread_len(&self) -> usize {
+        self.widespread.len()
     }
 
     /// Moves the shingles that count as evidence to the front of the set (keeping their
@@ -117,25 +104,32 @@ impl Boilerplate {
     /// by very many outlets) and judging it on its few other shingles would lose it. A set
     /// that would keep fewer than [`MIN_KEPT`] shingles keeps everything.
     pub fn discount(&self, set: &mut [u32], source: Option<u32>) -> usize {
-        let mut own = 0;
-        let mut rare = 0;
-        for &x in set.iter() {
-            if !self.is_outlet_boilerplate(x, source) {
-                own += 1;
-                rare += usize::from(!self.is_widespread(x));
-            }
-        }
-        let drop_widespread = rare as f64 >= WIDESPREAD_SHARE * own as f64;
-        let keep = |x: u32| {
-            !self.is_outlet_boilerplate(x, source) && !(drop_widespread && self.is_widespread(x))
+        const OUTLET: u8 = 1;
+        const WIDESPREAD: u8 = 2;
+        let flags: Vec<u8> = set
+            .iter()
+            .map(|&x| {
+                (if self.is_outlet_boilerplate(x, source) {
+                    OUTLET
+                } else {
+                    0
+                }) | (if self.is_widespread(x) { WIDESPREAD } else { 0 })
+            })
+            .collect();
+        let own = flags.iter().filter(|&&f| f & OUTLET == 0).count();
+        let rare = flags.iter().filter(|&&f| f == 0).count();
+        let drop = if rare as f64 >= WIDESPREAD_SHARE * own as f64 {
+            OUTLET | WIDESPREAD
+        } else {
+            OUTLET
         };
-        let kept = if drop_widespread { rare } else { own };
+        let kept = if drop == OUTLET { own } else { rare };
         if kept < MIN_KEPT.min(set.len()) || kept == set.len() {
             return set.len();
         }
         let mut w = 0;
         for r in 0..set.len() {
-            if keep(set[r]) {
+            if flags[r] & drop == 0 {
                 set[w] = set[r];
                 w += 1;
             }
@@ -144,47 +138,91 @@ impl Boilerplate {
     }
 }
 
-/// The per-outlet table's key of a shingle: the shingle hash mixed with the outlet.
-#[inline]
-fn source_key(shingle: u32, source: Option<u32>) -> u32 {
-    let s = u64::from(source.unwrap_or(u32::MAX));
-    (mix64(u64::from(shingle) | s << 32) >> 32) as u32
+/// Evenly spaced indices of `n` items, at most `k` of them.
+fn spread(n: usize, k: usize) -> impl Iterator<Item = usize> {
+    let step = n.div_ceil(k.max(1)).max(1);
+    (0..n).step_by(step)
 }
 
-/// Counts, in a table of `size` saturating counters, the documents (those `include`d by
-/// their outlet) holding each `key(shingle, outlet)`. Each worker owns one slice of the table
-/// and scans all documents for its own slots, so the counts are the same whatever the thread
-/// count.
-fn count(
-    size: usize,
-    shift: u32,
-    corpus: &Corpus,
-    include: impl Fn(Option<u32>) -> bool + Sync,
-    key: impl Fn(u32, Option<u32>) -> u32 + Sync,
-) -> Vec<u8> {
-    let mut table = vec![0u8; size];
-    let parts = rayon::current_num_threads().max(1);
-    let part_len = size.div_ceil(parts);
+/// Shingles in more than `max_df` documents, estimated on an evenly spaced sample.
+fn widespread(corpus: &Corpus, max_df: u32) -> ShingleSet {
+    let n = corpus.len();
+    let sample: Vec<usize> = spread(n, GLOBAL_SAMPLE).collect();
+    if sample.is_empty() {
+        return ShingleSet::default();
+    }
+    let cut = f64::from(max_df) * sample.len() as f64 / n as f64;
+    let total: usize = sample.iter().map(|&i| corpus.set(i).len()).sum();
+    // Saturating 8-bit counters indexed by the shingle hash, about two slots per shingle. A
+    // collision can only over-count, and the exact check below removes what it made up.
+    let bits = (usize::BITS - (2 * total).leading_zeros()).clamp(12, 26);
+    let shift = 32 - bits;
+    let mut table = vec![0u8; 1 << bits];
+    // Each worker owns one slice of the table and scans the sample for its slots, so the
+    // counts are the same whatever the thread count.
+    let part_len = table.len().div_ceil(rayon::current_num_threads().max(1));
     table
         .par_chunks_mut(part_len)
         .enumerate()
         .for_each(|(p, part)| {
             let lo = p * part_len;
-            let hi = lo + part.len();
-            for (i, d) in corpus.docs.iter().enumerate() {
-                if !include(d.source) {
-                    continue;
-                }
+            for &i in &sample {
                 for &x in corpus.set(i) {
-                    let slot = (key(x, d.source) >> shift) as usize;
-                    if slot >= lo && slot < hi {
-                        let c = &mut part[slot - lo];
+                    let slot = (x >> shift) as usize;
+                    if let Some(c) = slot.checked_sub(lo).and_then(|s| part.get_mut(s)) {
                         *c = c.saturating_add(1);
                     }
                 }
             }
         });
-    table
+    // The slots over the cut hold few shingles: count those exactly.
+    let mut exact: HashMap<u32, u32, BuildHasherDefault<ShingleHasher>> = HashMap::default();
+    for &i in &sample {
+        for &x in corpus.set(i) {
+            if f64::from(table[(x >> shift) as usize]) > cut {
+                *exact.entry(x).or_default() += 1;
+            }
+        }
+    }
+    exact
+        .into_iter()
+        .filter(|&(_, c)| f64::from(c) > cut)
+        .map(|(x, _)| x)
+        .collect()
+}
+
+/// Each outlet's boilerplate: shingles in at least [`SOURCE_SHARE`] of a sample of its
+/// documents (and in at least 3).
+fn outlet_boilerplate(corpus: &Corpus) -> Vec<ShingleSet> {
+    let mut docs: Vec<Vec<usize>> = vec![Vec::new(); corpus.sources.len()];
+    for (i, d) in corpus.docs.iter().enumerate() {
+        if let Some(s) = d.source {
+            docs[s as usize].push(i);
+        }
+    }
+    docs.par_iter()
+        .map(|members| {
+            if members.len() < SOURCE_MIN_DOCS {
+                return ShingleSet::default();
+            }
+            let sample: Vec<usize> = spread(members.len(), OUTLET_SAMPLE)
+                .map(|k| members[k])
+                .collect();
+            let cut = ((sample.len() as f64 * SOURCE_SHARE).ceil() as u32).max(3);
+            let mut counts: HashMap<u32, u32, BuildHasherDefault<ShingleHasher>> =
+                HashMap::default();
+            for &i in &sample {
+                for &x in corpus.set(i) {
+                    *counts.entry(x).or_default() += 1;
+                }
+            }
+            counts
+                .into_iter()
+                .filter(|&(_, c)| c >= cut)
+                .map(|(x, _)| x)
+                .collect()
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -230,6 +268,14 @@ mod tests {
         // A document made only of the footer keeps it all.
         let mut only = footer.clone();
         assert_eq!(b.discount(&mut only, None), 10);
+    }
+
+    #[test]
+    fn large_corpora_are_learned_from_a_sample() {
+        let footer: Vec<u32> = (1..=10).map(|x| x << 20).collect();
+        let c = corpus(3 * GLOBAL_SAMPLE as u32 / 2, &footer, None);
+        let b = Boilerplate::learn(&c, 254);
+        assert_eq!(b.widespread_len(), 10);
     }
 
     #[test]

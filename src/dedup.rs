@@ -298,19 +298,20 @@ pub fn cluster_corpus(mut corpus: Corpus, opts: &Options, mut stats: Stats) -> R
 
     let t = Instant::now();
     let hasher = MinHasher::new(opts.num_perm, opts.scheme, 0x5eed_0f_a11_1a7e);
-    let keys: Vec<u64> = (0..n)
-        .into_par_iter()
+    let k = opts.num_perm;
+    let mut sigs = vec![0u32; n * k];
+    sigs.par_chunks_mut(k)
+        .enumerate()
         .with_min_len(64)
-        .map_init(
-            || vec![0u32; opts.num_perm],
-            |sig, i| {
-                hasher.signature(corpus.set(i), sig);
-                let mut k = Vec::with_capacity(bands.bands);
-                lsh::band_keys(sig, bands, &mut k);
-                k
-            },
-        )
-        .flatten_iter()
+        .for_each(|(i, sig)| hasher.signature(corpus.set(i), sig));
+    let keys: Vec<u64> = sigs
+        .par_chunks(k)
+        .with_min_len(64)
+        .flat_map_iter(|sig| {
+            let mut keys = Vec::with_capacity(bands.bands);
+            lsh::band_keys(sig, bands, &mut keys);
+            keys
+        })
         .collect();
     stats.timings.push(("minhash", t.elapsed()));
 
@@ -329,8 +330,9 @@ pub fn cluster_corpus(mut corpus: Corpus, opts: &Options, mut stats: Stats) -> R
         scale: (1u32 << opts.sample) as f32,
         ..opts.rule
     };
-    let edges = verify::verify(&corpus, &cands, rule);
+    let edges = verify::verify(&corpus, &cands, rule, Some((&sigs, k)));
     drop(cands);
+    drop(sigs);
     stats.verified = edges.len();
     stats.timings.push(("verify", t.elapsed()));
 

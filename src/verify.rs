@@ -89,13 +89,57 @@ pub struct Edge {
     pub sim: Similarity,
 }
 
+impl Rule {
+    /// False when the MinHash signatures of two sets of sizes `len_a` and `len_b` show,
+    /// beyond reasonable doubt, that the pair cannot pass the rule: most
+    /// LSH candidates are such chance collisions, and comparing two signatures costs far
+    /// less than intersecting two sets.
+    pub fn may_accept(&self, sig_a: &[u32], sig_b: &[u32], len_a: usize, len_b: usize) -> bool {
+        let k = sig_a.len() as f64;
+        let j = crate::minhash::estimate(sig_a, sig_b);
+        // Four standard deviations above the estimate (floored so that a zero estimate still
+        // leaves room), plus one signature position of rounding.
+        let j_high = (j + 4.0 * (j.max(0.02) * (1.0 - j) / k).sqrt() + 1.0 / k).min(1.0);
+        // The shared count and containment that Jaccard implies for these sizes; the score
+        // grows with all three, so the pair's best case is the score of these bounds.
+        let small = len_a.min(len_b).max(1) as f64;
+        let shared = (j_high * (len_a + len_b) as f64 / (1.0 + j_high)).min(small);
+        let best = Similarity {
+            shared: shared.ceil() as u32,
+            larger: len_a.max(len_b) as u32,
+            containment: (shared / small) as f32,
+            jaccard: j_high as f32,
+        };
+        self.accepts(&best)
+    }
+}
+
 /// Checks every candidate pair and keeps those the rule accepts, in the candidates' order.
-pub fn verify(corpus: &Corpus, candidates: &[(u32, u32)], rule: Rule) -> Vec<Edge> {
+/// With `signatures` (`k` values per document, as a flat slice) pairs that clearly cannot
+/// pass are dropped before their sets are intersected.
+pub fn verify(
+    corpus: &Corpus,
+    candidates: &[(u32, u32)],
+    rule: Rule,
+    signatures: Option<(&[u32], usize)>,
+) -> Vec<Edge> {
     candidates
         .par_iter()
         .with_min_len(256)
         .filter_map(|&(a, b)| {
-            let sim = Similarity::of(corpus.set(a as usize), corpus.set(b as usize));
+            let (sa, sb) = (corpus.set(a as usize), corpus.set(b as usize));
+            if let Some((sigs, k)) = signatures {
+                let (a, b) = (a as usize, b as usize);
+                if !rule.may_accept(
+                    &sigs[a * k..(a + 1) * k],
+                    &sigs[b * k..(b + 1) * k],
+                    sa.len(),
+                    sb.len(),
+                ) {
+                    return None;
+                }
+            }
+            let sim = Similarity::of(sa, sb);
             rule.accepts(&sim).then_some(Edge { a, b, sim })
         })
         .collect()
@@ -125,6 +169,26 @@ mod tests {
             !RULE.accepts(&Similarity::of(&[1, 2, 3], &[1, 2, 3])),
             "too few shared"
         );
+    }
+
+    #[test]
+    fn the_signature_prefilter_keeps_what_could_pass() {
+        use crate::minhash::{MinHasher, Scheme};
+        let h = MinHasher::new(128, Scheme::OnePermutation, 7);
+        let sig = |s: &[u32]| {
+            let mut v = vec![0; 128];
+            h.signature(s, &mut v);
+            v
+        };
+        // A version cut to a quarter, fully contained in the original: low Jaccard, but one
+        // story, so it must not be dropped.
+        let long: Vec<u32> = (0..1200).map(|x| x * 3).collect();
+        let short: Vec<u32> = (0..300).map(|x| x * 3).collect();
+        assert!(RULE.accepts(&Similarity::of(&long, &short)));
+        assert!(RULE.may_accept(&sig(&long), &sig(&short), 1200, 300));
+        // Two unrelated sets of equal size are dropped.
+        let other: Vec<u32> = (0..1200).map(|x| x * 3 + 1).collect();
+        assert!(!RULE.may_accept(&sig(&long), &sig(&other), 1200, 1200));
     }
 
     #[test]

@@ -42,7 +42,12 @@ pub type ShingleSet = HashSet<u32, BuildHasherDefault<ShingleHasher>>;
 pub struct Boilerplate {
     widespread: ShingleSet,
     outlet: Vec<ShingleSet>,
+    /// One bit per `BITMAP_BITS`-bit hash prefix, set for every shingle of any set above: most
+    /// shingles are in none, and this answers them from cache.
+    any: Vec<u64>,
 }
+
+const BITMAP_BITS: u32 = 23;
 
 /// A document that would keep fewer shingles than this after discounting keeps them all.
 pub const MIN_KEPT: usize = 3;
@@ -61,16 +66,31 @@ pub const SOURCE_MIN_DOCS: usize = 4;
 const OUTLET_SAMPLE: usize = 64;
 
 /// Documents sampled to learn corpus-wide frequencies.
-const GLOBAL_SAMPLE: usize = 50_000;
+const GLOBAL_SAMPLE: usize = 20_000;
 
 impl Boilerplate {
     /// Learns the boilerplate of `corpus`: shingles in more than `max_df` of its documents,
     /// and each outlet's own.
     pub fn learn(corpus: &Corpus, max_df: u32) -> Self {
-        Boilerplate {
-            widespread: widespread(corpus, max_df),
-            outlet: outlet_boilerplate(corpus),
+        let widespread = widespread(corpus, max_df);
+        let outlet = outlet_boilerplate(corpus);
+        let mut any = vec![0u64; 1 << (BITMAP_BITS - 6)];
+        for &x in widespread.iter().chain(outlet.iter().flatten()) {
+            let bit = x >> (32 - BITMAP_BITS);
+            any[(bit >> 6) as usize] |= 1 << (bit & 63);
         }
+        Boilerplate {
+            widespread,
+            outlet,
+            any,
+        }
+    }
+
+    /// False when `shingle` is surely in none of the boilerplate sets.
+    #[inline]
+    fn maybe(&self, shingle: u32) -> bool {
+        let bit = shingle >> (32 - BITMAP_BITS);
+        self.any[(bit >> 6) as usize] & (1 << (bit & 63)) != 0
     }
 
     /// True when `shingle` is in more documents of the corpus than the corpus-wide cut.
@@ -82,7 +102,10 @@ impl Boilerplate {
     /// True when `shingle` is boilerplate of outlet `source`.
     #[inline]
     pub fn is_outlet_boilerplate(&self, shingle: u32, source: Option<u32>) -> bool {
-        source.is_some_and(|s| self.outlet[s as usize].contains(&shingle))
+        source.is_some_and(|s| {
+            let set = &self.outlet[s as usize];
+            !set.is_empty() && set.contains(&shingle)
+        })
     }
 
     /// True when `shingle` is boilerplate in a document of outlet `source`.
@@ -109,6 +132,9 @@ impl Boilerplate {
         let flags: Vec<u8> = set
             .iter()
             .map(|&x| {
+                if !self.maybe(x) {
+                    return 0;
+                }
                 (if self.is_outlet_boilerplate(x, source) {
                     OUTLET
                 } else {

@@ -167,7 +167,9 @@ pub fn read_corpus(
 ) -> Result<(Corpus, Vec<Invalid>, u64)> {
     let mut corpus = Corpus::new();
     let mut invalid = Vec::new();
-    let mut seen: HashMap<String, (u32, u64)> = HashMap::new();
+    // Ids seen so far, by a hash of the id (the id itself is in the corpus): no second copy
+    // of every id.
+    let mut seen: HashMap<u64, u32> = HashMap::new();
     let mut bytes = 0u64;
     input::for_each_chunk_threaded(inputs, |chunk| {
         bytes += chunk.data.len() as u64;
@@ -226,10 +228,11 @@ pub fn read_corpus(
                     })
                 }
             };
-            match seen.entry(info.id.clone()) {
-                std::collections::hash_map::Entry::Occupied(e) => {
-                    let (i, l) = *e.get();
-                    let first = inputs[i as usize].place(l);
+            let key = xxhash_rust::xxh3::xxh3_64(info.id.as_bytes());
+            if let Some(&first) = seen.get(&key) {
+                let f = &corpus.docs[first as usize];
+                if f.id == info.id {
+                    let first = inputs[f.input as usize].place(f.line);
                     if !opts.skip_invalid {
                         return Err(Error::DuplicateId {
                             id: info.id,
@@ -243,10 +246,8 @@ pub fn read_corpus(
                     });
                     continue;
                 }
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert((r.input, r.line));
-                }
             }
+            seen.entry(key).or_insert(corpus.len() as u32);
             info.source = source.map(|s| corpus.intern_source(&s));
             corpus.push(info, &set);
         }

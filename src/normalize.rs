@@ -4,6 +4,7 @@
 //! is not a letter or digit (quotes, dashes, punctuation, markup) becomes a word break. The
 //! output is words separated by single spaces.
 
+use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// Which normalization steps run. All are on by default.
@@ -46,43 +47,115 @@ pub fn normalize_into(text: &str, opts: NormalizeOptions, out: &mut String) {
         text = &decoded;
     }
     let nfkc;
-    if opts.nfkc && !text.is_ascii() && is_nfkc_quick(text.chars()) != IsNormalized::Yes {
+    // NFKC matters only for what becomes words: letters, digits and the combining marks
+    // that attach to them. Typographic spaces, quotes and dashes become word breaks either
+    // way, so they need not send the text down the slow path.
+    if opts.nfkc
+        && !text.is_ascii()
+        && is_nfkc_quick(
+            text.chars()
+                .filter(|&c| !c.is_ascii() && (c.is_alphanumeric() || is_combining_mark(c))),
+        ) != IsNormalized::Yes
+    {
         nfkc = text.nfkc().collect::<String>();
         text = &nfkc;
     }
-    out.reserve(text.len());
-    let mut pending_space = false;
-    // Appends a kept character, with one space first when a break came since the last one.
-    fn push(out: &mut String, pending_space: &mut bool, c: char) {
-        if *pending_space && !out.is_empty() {
-            out.push(' ');
+    // Work on bytes: ASCII (most of news text) is decided by one table lookup per byte.
+    let mut buf = std::mem::take(out).into_bytes();
+    buf.reserve(text.len());
+    let table = if !opts.punctuation {
+        &ASCII_KEEP_PUNCT
+    } else if opts.case_fold {
+        &ASCII_FOLD
+    } else {
+        &ASCII_KEEP_CASE
+    };
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            i += 1;
+            match table[b as usize] {
+                0 => word_break(&mut buf),
+                m => buf.push(fold(m, opts)),
+            }
+            continue;
         }
-        *pending_space = false;
-        out.push(c);
-    }
-    for c in text.chars() {
+        let c = text[i..].chars().next().expect("i is on a char boundary");
+        i += c.len_utf8();
         let keep = if opts.punctuation {
             c.is_alphanumeric()
         } else {
             !c.is_whitespace()
         };
         if !keep {
-            pending_space = true;
+            word_break(&mut buf);
         } else if !opts.case_fold {
-            push(out, &mut pending_space, c);
-        } else if c.is_ascii() {
-            push(out, &mut pending_space, c.to_ascii_lowercase());
+            push_char(&mut buf, c);
         } else {
             for l in c.to_lowercase() {
                 // Lower-casing can yield combining marks (İ → i + U+0307): treat them as the
                 // letter's own, but never as a word of their own.
                 if !opts.punctuation || l.is_alphanumeric() {
-                    push(out, &mut pending_space, l);
+                    push_char(&mut buf, l);
                 }
             }
         }
     }
+    if buf.last() == Some(&b' ') {
+        buf.pop();
+    }
+    *out = String::from_utf8(buf).expect("only whole UTF-8 characters and ASCII were written");
 }
+
+/// Ends the current word: one space, never at the start nor twice.
+#[inline(always)]
+fn word_break(buf: &mut Vec<u8>) {
+    if buf.last().is_some_and(|&l| l != b' ') {
+        buf.push(b' ');
+    }
+}
+
+#[inline(always)]
+fn push_char(buf: &mut Vec<u8>, c: char) {
+    let mut tmp = [0u8; 4];
+    buf.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+}
+
+/// With punctuation kept, the table only says "not whitespace"; case folding still applies.
+#[inline(always)]
+fn fold(b: u8, opts: NormalizeOptions) -> u8 {
+    if opts.case_fold {
+        b.to_ascii_lowercase()
+    } else {
+        b
+    }
+}
+
+/// Per ASCII byte: 0 for a word break, else the byte to write.
+const fn ascii_table(fold_case: bool, punctuation: bool) -> [u8; 128] {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        let keep = if punctuation {
+            c.is_ascii_alphanumeric()
+        } else {
+            // char::is_whitespace on ASCII: space, \t, \n, \x0b, \x0c, \r.
+            !matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+        };
+        if keep {
+            t[b] = if fold_case { c.to_ascii_lowercase() } else { c };
+        }
+        b += 1;
+    }
+    t
+}
+
+static ASCII_FOLD: [u8; 128] = ascii_table(true, true);
+static ASCII_KEEP_CASE: [u8; 128] = ascii_table(false, true);
+static ASCII_KEEP_PUNCT: [u8; 128] = ascii_table(false, false);
 
 /// Normalizes `text` into a new string.
 pub fn normalize(text: &str, opts: NormalizeOptions) -> String {

@@ -148,12 +148,10 @@ pub enum SchemeArg {
 /// `--linkage`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum LinkageArg {
-    /// Each version joins the story of its best match only (no chaining).
-    Best,
+    /// Pairs within --margin of one version's best match (no chaining).
+    Near,
     /// Connected components of all verified pairs (chains through shared paragraphs).
     Single,
-    /// Pairs within a margin of one version's best match.
-    Near,
 }
 
 /// `--shingle`.
@@ -241,7 +239,6 @@ impl DedupArgs {
                 .map(|(bands, rows)| Bands { bands, rows }),
             rule,
             linkage: match self.linkage {
-                LinkageArg::Best => crate::cluster::Linkage::BestMatch,
                 LinkageArg::Single => crate::cluster::Linkage::Single,
                 LinkageArg::Near => crate::cluster::Linkage::NearBest(self.margin),
             },

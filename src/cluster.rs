@@ -48,60 +48,32 @@ impl UnionFind {
 }
 
 /// How verified pairs become stories.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Linkage {
-    /// Each version joins the story of its best match only (highest containment, ties to the
-    /// earliest version): one version that shares a background paragraph or a quote with
-    /// another story cannot pull the two stories together.
-    #[default]
-    BestMatch,
-    /// Every verified pair joins its two stories (connected components; chains).
-    Single,
-    /// A pair joins its stories when it is within the margin of the best match of one of
-    /// its two versions.
+    /// A pair joins its two stories only when it is within `margin` (in containment) of the
+    /// best match of one of its two versions. A version that shares a background paragraph or
+    /// a quote with another story matches that story far worse than its own, so that pair is
+    /// left out and cannot chain the two stories together.
     NearBest(f32),
+    /// Every verified pair joins its two stories (connected components): chains through a
+    /// shared paragraph, but follows passages reprinted in overlapping pieces.
+    Single,
+}
+
+impl Default for Linkage {
+    fn default() -> Self {
+        Linkage::NearBest(0.15)
+    }
 }
 
 /// Groups documents into stories from verified pairs. Returns, for each document, a label
 /// shared by exactly the members of its story (the label is some member's index).
-///
-/// `rank[i]` is document `i`'s position in time order.
-pub fn cluster(
-    n: usize,
-    edges: &[crate::verify::Edge],
-    rank: &[u32],
-    linkage: Linkage,
-) -> Vec<u32> {
+pub fn cluster(n: usize, edges: &[crate::verify::Edge], linkage: Linkage) -> Vec<u32> {
     let mut uf = UnionFind::new(n);
     match linkage {
         Linkage::Single => {
             for e in edges {
                 uf.union(e.a, e.b);
-            }
-        }
-        Linkage::BestMatch => {
-            // Containment in hundredths: differences below that are noise, and the tie goes
-            // to the earlier version, which pulls versions towards their origin.
-            let key = |sim: &crate::verify::Similarity, other: u32| {
-                (
-                    (sim.containment * 100.0).round() as u32,
-                    std::cmp::Reverse(rank[other as usize]),
-                )
-            };
-            let mut best: Vec<Option<(u32, (u32, std::cmp::Reverse<u32>))>> = vec![None; n];
-            for e in edges {
-                for (me, other) in [(e.a, e.b), (e.b, e.a)] {
-                    let k = key(&e.sim, other);
-                    let slot = &mut best[me as usize];
-                    if slot.is_none_or(|(_, bk)| k > bk) {
-                        *slot = Some((other, k));
-                    }
-                }
-            }
-            for (me, b) in best.iter().enumerate() {
-                if let Some((other, _)) = b {
-                    uf.union(me as u32, *other);
-                }
             }
         }
         Linkage::NearBest(margin) => {
@@ -119,4 +91,45 @@ pub fn cluster(
         }
     }
     (0..n as u32).map(|i| uf.find(i)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::{Edge, Similarity};
+
+    fn edge(a: u32, b: u32, containment: f32) -> Edge {
+        Edge {
+            a,
+            b,
+            sim: Similarity {
+                shared: 100,
+                larger: 200,
+                containment,
+                jaccard: containment / 2.0,
+            },
+        }
+    }
+
+    #[test]
+    fn a_shared_paragraph_does_not_chain_two_stories() {
+        // Story A = {0, 1}, story B = {2, 3}; document 1 also shares a paragraph with 2.
+        let edges = [edge(0, 1, 0.95), edge(2, 3, 0.9), edge(1, 2, 0.45)];
+        let near = cluster(4, &edges, Linkage::default());
+        assert_eq!(near[0], near[1]);
+        assert_eq!(near[2], near[3]);
+        assert_ne!(near[0], near[2]);
+        let single = cluster(4, &edges, Linkage::Single);
+        assert!(
+            single.iter().all(|&l| l == single[0]),
+            "single linkage chains"
+        );
+    }
+
+    #[test]
+    fn a_version_whose_best_match_is_weak_still_joins() {
+        // A noisy reprint whose only match is 0.5 joins its story.
+        let labels = cluster(3, &[edge(0, 1, 0.9), edge(1, 2, 0.5)], Linkage::default());
+        assert!(labels.iter().all(|&l| l == labels[0]));
+    }
 }

@@ -63,7 +63,7 @@ impl Default for Options {
                 min_score: 2.0,
                 scale: 2.0,
             },
-            linkage: cluster::Linkage::NearBest(0.15),
+            linkage: cluster::Linkage::default(),
             boilerplate_df: None,
             fields: Fields::default(),
             skip_invalid: false,
@@ -298,7 +298,7 @@ pub fn cluster_corpus(mut corpus: Corpus, opts: &Options, mut stats: Stats) -> R
     stats.timings.push(("boilerplate", t.elapsed()));
 
     let t = Instant::now();
-    let hasher = MinHasher::new(opts.num_perm, opts.scheme, 0x5eed_0f_a11_1a7e);
+    let hasher = MinHasher::new(opts.num_perm, opts.scheme, 0x0005_eed0_fa11_1a7e);
     let k = opts.num_perm;
     let mut sigs = vec![0u32; n * k];
     sigs.par_chunks_mut(k)
@@ -339,7 +339,7 @@ pub fn cluster_corpus(mut corpus: Corpus, opts: &Options, mut stats: Stats) -> R
 
     let t = Instant::now();
     let order = crate::provenance::time_order(&corpus.docs);
-    let labels = cluster::cluster(n, &edges, &order, opts.linkage);
+    let labels = cluster::cluster(n, &edges, opts.linkage);
     let assignments =
         crate::provenance::assign(&corpus, &labels, &edges, &order, opts.keep_policy, &active);
     stats.timings.push(("cluster", t.elapsed()));

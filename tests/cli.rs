@@ -1,0 +1,459 @@
+//! Integration tests: run the `wiretrace` binary on the bundled sample data and on bad input.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+fn wiretrace() -> Command {
+    Command::cargo_bin("wiretrace").expect("binary is built")
+}
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sample_data")
+        .join(name)
+}
+
+fn write(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+fn rows(out: &[u8]) -> Vec<serde_json::Value> {
+    std::str::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn dedup_stdout(args: &[&str]) -> Vec<u8> {
+    let out = wiretrace()
+        .arg("dedup")
+        .args(args)
+        .arg("-q")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn sample_data_is_clustered_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rows.jsonl");
+    wiretrace()
+        .args([
+            "dedup",
+            sample("news.jsonl").to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("55 documents, 23 stories"));
+    let r = rows(&std::fs::read(&out).unwrap());
+    assert_eq!(r.len(), 55);
+    for row in &r {
+        for key in ["id", "cluster", "duplicate", "parent", "similarity"] {
+            assert!(row.get(key).is_some(), "{key} missing in {row}");
+        }
+    }
+    let eval = wiretrace()
+        .args([
+            "eval",
+            "--format",
+            "json",
+            "--truth",
+            sample("news.truth.jsonl").to_str().unwrap(),
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let s: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
+    assert_eq!(s["f1"], 1.0, "{s}");
+    assert_eq!(s["ari"], 1.0, "{s}");
+}
+
+#[test]
+fn output_is_identical_at_any_thread_count() {
+    let input = sample("news.jsonl");
+    let one = dedup_stdout(&[input.to_str().unwrap(), "--threads", "1"]);
+    let two = dedup_stdout(&[input.to_str().unwrap(), "--threads", "2"]);
+    let four = dedup_stdout(&[input.to_str().unwrap(), "--threads", "4"]);
+    assert_eq!(one, two);
+    assert_eq!(one, four);
+}
+
+#[test]
+fn the_origin_is_the_earliest_version_and_is_kept() {
+    let r = rows(&dedup_stdout(&[sample("news.jsonl").to_str().unwrap()]));
+    let by_id = |id: &str| r.iter().find(|x| x["id"] == id).unwrap().clone();
+    // w00-0 is the wire original, published before its four republications.
+    let origin = by_id("w00-0");
+    assert_eq!(origin["cluster"], "w00-0");
+    assert_eq!(origin["duplicate"], false);
+    assert!(origin["parent"].is_null());
+    for v in 1..=4 {
+        let row = by_id(&format!("w00-{v}"));
+        assert_eq!(row["cluster"], "w00-0");
+        assert_eq!(row["duplicate"], true);
+        assert!(row["similarity"].as_f64().unwrap() > 0.5);
+    }
+}
+
+#[test]
+fn compressed_and_stdin_inputs_read_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = std::fs::read(sample("news.jsonl")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&raw).unwrap();
+    let gz = write(dir.path(), "news.jsonl.gz", &gz.finish().unwrap());
+    let zst = write(
+        dir.path(),
+        "news.zst",
+        &zstd::encode_all(&raw[..], 3).unwrap(),
+    );
+    let plain = dedup_stdout(&[sample("news.jsonl").to_str().unwrap()]);
+    assert_eq!(dedup_stdout(&[gz.to_str().unwrap()]), plain);
+    assert_eq!(dedup_stdout(&[zst.to_str().unwrap()]), plain);
+    let piped = wiretrace()
+        .args(["dedup", "-", "-q"])
+        .write_stdin(raw)
+        .output()
+        .unwrap();
+    assert!(piped.status.success());
+    assert_eq!(piped.stdout, plain);
+}
+
+#[test]
+fn keep_writes_one_version_per_story_exactly_as_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = std::fs::read_to_string(sample("news.jsonl")).unwrap();
+    let lines: Vec<&str> = input.lines().collect();
+    for (policy, stdin) in [("earliest", false), ("longest", false), ("earliest", true)] {
+        let keep = dir.path().join(format!("kept-{policy}-{stdin}.jsonl"));
+        let mut cmd = wiretrace();
+        cmd.args([
+            "dedup",
+            "-q",
+            "-o",
+            "/dev/null",
+            "--keep-policy",
+            policy,
+            "--keep",
+            keep.to_str().unwrap(),
+        ]);
+        if stdin {
+            cmd.arg("-").write_stdin(input.clone());
+        } else {
+            cmd.arg(sample("news.jsonl"));
+        }
+        cmd.assert().success();
+        let kept = std::fs::read_to_string(&keep).unwrap();
+        assert_eq!(kept.lines().count(), 23, "{policy}");
+        for l in kept.lines() {
+            assert!(lines.contains(&l), "kept line not in input: {l}");
+        }
+        if policy == "earliest" {
+            assert!(kept.contains("\"id\": \"w00-0\""));
+        }
+    }
+}
+
+#[test]
+fn text_folders_read_dates_and_authors() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dedup_stdout(&[sample("stories").to_str().unwrap()]);
+    let r = rows(&out);
+    assert_eq!(r.len(), 5);
+    let reprint = r.iter().find(|x| x["id"] == "03-reprint").unwrap();
+    assert_eq!(reprint["cluster"], "03-original");
+    assert_eq!(reprint["duplicate"], true);
+    // --keep copies the kept story files into a folder.
+    let keep = dir.path().join("kept");
+    wiretrace()
+        .args([
+            "dedup",
+            "-q",
+            "-o",
+            "/dev/null",
+            sample("stories").to_str().unwrap(),
+            "--keep",
+            keep.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let mut kept: Vec<String> = std::fs::read_dir(&keep)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    kept.sort();
+    assert_eq!(
+        kept,
+        ["03-original.txt", "06-original.txt", "12-original.txt"]
+    );
+    assert_eq!(
+        std::fs::read(keep.join("06-original.txt")).unwrap(),
+        std::fs::read(sample("stories/06-original.txt")).unwrap()
+    );
+}
+
+#[test]
+fn a_malformed_line_stops_the_run_with_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "bad.jsonl", b"{\"id\":\"a\",\"text\":\"one story\"}\n{\"id\":\"b\",\"text\":\"two\"}\n{\"id\":\"c\",\"text\":\"broken\n");
+    wiretrace()
+        .args(["dedup", f.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.jsonl:3"))
+        .stderr(predicate::str::contains("--skip-invalid"))
+        .stderr(predicate::str::contains("panicked").not());
+    let out = tempfile::NamedTempFile::new().unwrap();
+    wiretrace()
+        .args([
+            "dedup",
+            f.to_str().unwrap(),
+            "--skip-invalid",
+            "-o",
+            out.path().to_str().unwrap(),
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("invalid records left out: 1"))
+        .stderr(predicate::str::contains("bad.jsonl:3"));
+    assert_eq!(rows(&std::fs::read(out.path()).unwrap()).len(), 2);
+}
+
+#[test]
+fn missing_text_wrong_types_and_bad_dates_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    for (content, expect) in [
+        (&b"{\"id\":\"a\"}\n"[..], "no \"text\" field"),
+        (b"{\"id\":\"a\",\"text\":42}\n", "\"text\" is a number"),
+        (
+            b"{\"id\":\"a\",\"text\":\"x\",\"date\":\"last week\"}\n",
+            "RFC 3339",
+        ),
+        (b"[1,2]\n", "expected a JSON object"),
+    ] {
+        let f = write(dir.path(), "in.jsonl", content);
+        wiretrace()
+            .args(["dedup", f.to_str().unwrap()])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("in.jsonl:1"))
+            .stderr(predicate::str::contains(expect));
+    }
+}
+
+#[test]
+fn custom_field_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "in.jsonl", b"{\"doc\":7,\"body\":\"the same words in the same order here\"}\n{\"doc\":8,\"body\":\"the same words in the same order here\"}\n");
+    let r = rows(&dedup_stdout(&[
+        f.to_str().unwrap(),
+        "--id-field",
+        "doc",
+        "--text-field",
+        "body",
+    ]));
+    assert_eq!(r[0]["id"], "7");
+    assert_eq!(r[1]["cluster"], "7");
+}
+
+#[test]
+fn duplicate_ids_name_both_places() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "dup.jsonl", b"{\"id\":\"a\",\"text\":\"first\"}\n{\"id\":\"b\",\"text\":\"second\"}\n{\"id\":\"a\",\"text\":\"third\"}\n");
+    wiretrace()
+        .args(["dedup", f.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "dup.jsonl:3: duplicate id \"a\", first seen at ",
+        ))
+        .stderr(predicate::str::contains("dup.jsonl:1"));
+    wiretrace()
+        .args(["dedup", f.to_str().unwrap(), "--skip-invalid"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("invalid records left out: 1"));
+}
+
+#[test]
+fn invalid_utf8_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "latin1.jsonl",
+        b"{\"id\":\"a\",\"text\":\"caf\xe9\"}\n",
+    );
+    wiretrace()
+        .args(["dedup", f.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("latin1.jsonl:1"));
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "x.txt", b"caf\xe9 au lait");
+    wiretrace()
+        .args(["dedup", d.path().to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("x.txt"))
+        .stderr(predicate::str::contains("UTF-8"));
+}
+
+#[test]
+fn empty_texts_are_reported_and_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "e.jsonl", b"{\"id\":\"a\",\"text\":\"\"}\n{\"id\":\"b\",\"text\":\"  ...  \"}\n{\"id\":\"c\",\"text\":\"words\"}\n");
+    let out = wiretrace()
+        .args(["dedup", f.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty texts left out of clustering: 2"));
+    let r = rows(&out.stdout);
+    assert_eq!(r[0]["empty"], true);
+    assert_eq!(r[1]["cluster"], "b", "empty texts are never merged");
+}
+
+#[test]
+fn no_input_and_empty_input_never_panic() {
+    wiretrace().arg("dedup").assert().code(2);
+    wiretrace()
+        .args(["dedup", "/nonexistent/file.jsonl"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/nonexistent/file.jsonl"));
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "empty.jsonl", b"");
+    wiretrace()
+        .args(["dedup", f.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout("");
+    let f = write(dir.path(), "blank.jsonl", b"\n\n  \n");
+    wiretrace()
+        .args(["dedup", f.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout("");
+    let d = tempfile::tempdir().unwrap();
+    wiretrace()
+        .args(["dedup", d.path().to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout("");
+}
+
+#[test]
+fn bad_options_are_usage_errors() {
+    let s = sample("news.jsonl");
+    let s = s.to_str().unwrap();
+    wiretrace()
+        .args(["dedup", s, "--bands", "10"])
+        .assert()
+        .code(2);
+    wiretrace()
+        .args(["dedup", s, "--bands", "100", "--rows", "4"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--num-perm"));
+    wiretrace()
+        .args(["dedup", s, "--threshold", "1.5"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--threshold"));
+    wiretrace()
+        .args(["dedup", s, "--shingle", "char", "--ngram", "9"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn output_file_is_replaced_atomically_only_on_success() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = write(dir.path(), "rows.jsonl", b"previous good output\n");
+    let bad = write(dir.path(), "bad.jsonl", b"{\"text\":\"ok\"}\nnot json\n");
+    wiretrace()
+        .args(["dedup", bad.to_str().unwrap(), "-o", out.to_str().unwrap()])
+        .assert()
+        .code(2);
+    assert_eq!(std::fs::read(&out).unwrap(), b"previous good output\n");
+    let leftovers = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".wiretrace")
+        })
+        .count();
+    assert_eq!(leftovers, 0, "no temporary file left behind");
+}
+
+/// The development corpora live outside the project; CI has them at ../shared/eval.
+fn dev_corpus(name: &str) -> Option<(PathBuf, PathBuf)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/dev");
+    let corpus = dir.join(format!("{name}.jsonl"));
+    if !corpus.exists() {
+        eprintln!(
+            "skipped: {} is absent (the shared evaluation corpora are not on this machine)",
+            corpus.display()
+        );
+        return None;
+    }
+    Some((corpus, dir.join(format!("{name}.truth.jsonl"))))
+}
+
+fn score(corpus: &Path, truth: &Path, threads: &str) -> (serde_json::Value, Vec<u8>) {
+    let rows = dedup_stdout(&[corpus.to_str().unwrap(), "--threads", threads]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = write(dir.path(), "rows.jsonl", &rows);
+    let eval = wiretrace()
+        .args([
+            "eval",
+            "--format",
+            "json",
+            "--truth",
+            truth.to_str().unwrap(),
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    (serde_json::from_slice(&eval.stdout).unwrap(), rows)
+}
+
+#[test]
+fn wire_dev_accuracy_at_default_settings() {
+    let Some((corpus, truth)) = dev_corpus("wire_dev") else {
+        return;
+    };
+    let (s, one) = score(&corpus, &truth, "1");
+    assert!(s["f1"].as_f64().unwrap() >= 0.98, "{s}");
+    assert!(s["ari"].as_f64().unwrap() >= 0.98, "{s}");
+    let (_, two) = score(&corpus, &truth, "2");
+    assert!(
+        one == two,
+        "wire_dev output differs between 1 and 2 threads"
+    );
+}
+
+#[test]
+fn ocr_dev_accuracy_at_default_settings() {
+    let Some((corpus, truth)) = dev_corpus("ocr_dev") else {
+        return;
+    };
+    let (s, _) = score(&corpus, &truth, "2");
+    assert!(s["f1"].as_f64().unwrap() >= 0.92, "{s}");
+}

@@ -72,6 +72,9 @@ pub struct DedupArgs {
     /// MinHash scheme.
     #[arg(long, value_enum, default_value_t = SchemeArg::Oph)]
     pub minhash: SchemeArg,
+    /// Seed of the MinHash permutations (results vary slightly with it).
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Shingle kind [default: char].
     #[arg(long, value_enum)]
     pub shingle: Option<ShingleArg>,
@@ -92,7 +95,7 @@ pub struct DedupArgs {
     #[arg(long)]
     pub min_score: Option<f32>,
     /// How verified pairs become stories.
-    #[arg(long, value_enum, default_value_t = LinkageArg::Near)]
+    #[arg(long, value_enum, default_value_t = LinkageArg::Attach)]
     pub linkage: LinkageArg,
     /// For --linkage near: how far below a version's best match a pair may be.
     #[arg(long, default_value_t = 0.15)]
@@ -148,7 +151,9 @@ pub enum SchemeArg {
 /// `--linkage`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum LinkageArg {
-    /// Pairs within --margin of one version's best match (no chaining).
+    /// Each version joins the one story of the earlier version that explains it best.
+    Attach,
+    /// Pairs within --margin of one version's best match.
     Near,
     /// Connected components of all verified pairs (chains through shared paragraphs).
     Single,
@@ -232,6 +237,7 @@ impl DedupArgs {
                 SchemeArg::Oph => Scheme::OnePermutation,
                 SchemeArg::Classic => Scheme::Classic,
             },
+            seed: self.seed.unwrap_or(d.seed),
             threshold,
             bands: self
                 .bands
@@ -241,6 +247,7 @@ impl DedupArgs {
             linkage: match self.linkage {
                 LinkageArg::Single => crate::cluster::Linkage::Single,
                 LinkageArg::Near => crate::cluster::Linkage::NearBest(self.margin),
+                LinkageArg::Attach => crate::cluster::Linkage::default(),
             },
             boilerplate_df: self.boilerplate_df,
             fields: Fields {

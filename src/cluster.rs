@@ -1,5 +1,7 @@
 //! Clustering verified pairs into stories.
 
+use crate::verify::Edge;
+
 /// Union-find with path halving and union by size.
 #[derive(Debug, Clone)]
 pub struct UnionFind {
@@ -50,10 +52,22 @@ impl UnionFind {
 /// How verified pairs become stories.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Linkage {
-    /// A pair joins its two stories only when it is within `margin` (in containment) of the
-    /// best match of one of its two versions. A version that shares a background paragraph or
-    /// a quote with another story matches that story far worse than its own, so that pair is
-    /// left out and cannot chain the two stories together.
+    /// Each version attaches to the one earlier version that explains most of it (at least
+    /// `min_share` of its shingles). A version with no such earlier version (the first of
+    /// its story to appear) attaches to the later versions that explain at least `root_share`
+    /// of it, as long as they agree with each other (are verified pairs themselves).
+    ///
+    /// A version joins one story, never two: a short text that shares a quote or a background
+    /// paragraph with several stories cannot chain them together, and a long story that shares
+    /// a paragraph with another is not explained by it.
+    Attach {
+        /// Share of a version its earlier version must explain.
+        min_share: f32,
+        /// Share of a first version its later versions must explain.
+        root_share: f32,
+    },
+    /// A pair joins its two stories when it is within `margin` (in containment) of the best
+    /// match of one of its two versions.
     NearBest(f32),
     /// Every verified pair joins its two stories (connected components): chains through a
     /// shared paragraph, but follows passages reprinted in overlapping pieces.
@@ -62,13 +76,24 @@ pub enum Linkage {
 
 impl Default for Linkage {
     fn default() -> Self {
-        Linkage::NearBest(0.15)
+        Linkage::Attach {
+            min_share: 0.3,
+            root_share: 0.7,
+        }
     }
 }
 
-/// Groups documents into stories from verified pairs. Returns, for each document, a label
-/// shared by exactly the members of its story (the label is some member's index).
-pub fn cluster(n: usize, edges: &[crate::verify::Edge], linkage: Linkage) -> Vec<u32> {
+/// Groups documents into stories from verified pairs (`edges`, sorted by `(a, b)` with
+/// `a < b`). `rank[i]` is document `i`'s position in time order and `sizes[i]` the size of
+/// its shingle set. Returns, for each document, a label shared by exactly the members of its
+/// story (the label is some member's index).
+pub fn cluster(
+    n: usize,
+    edges: &[Edge],
+    rank: &[u32],
+    sizes: &[u32],
+    linkage: Linkage,
+) -> Vec<u32> {
     let mut uf = UnionFind::new(n);
     match linkage {
         Linkage::Single => {
@@ -89,14 +114,90 @@ pub fn cluster(n: usize, edges: &[crate::verify::Edge], linkage: Linkage) -> Vec
                 }
             }
         }
+        Linkage::Attach {
+            min_share,
+            root_share,
+        } => attach(&mut uf, edges, rank, sizes, min_share, root_share),
     }
     (0..n as u32).map(|i| uf.find(i)).collect()
+}
+
+/// A neighbour as one version sees it.
+#[derive(Clone, Copy)]
+struct Seen {
+    other: u32,
+    /// Share of this version's shingles found in the other.
+    share: f32,
+    jaccard: f32,
+}
+
+impl Seen {
+    /// Order of preference: share in steps of 0.05 (finer differences are noise), then
+    /// Jaccard, then the earlier version.
+    fn key(&self, rank: &[u32]) -> (u32, u32, std::cmp::Reverse<u32>) {
+        (
+            (self.share * 20.0).round() as u32,
+            (self.jaccard * 1e6) as u32,
+            std::cmp::Reverse(rank[self.other as usize]),
+        )
+    }
+}
+
+fn attach(
+    uf: &mut UnionFind,
+    edges: &[Edge],
+    rank: &[u32],
+    sizes: &[u32],
+    min_share: f32,
+    root_share: f32,
+) {
+    let n = rank.len();
+    let mut adj: Vec<Vec<Seen>> = vec![Vec::new(); n];
+    for e in edges {
+        for (me, other) in [(e.a, e.b), (e.b, e.a)] {
+            let share = e.sim.shared as f32 / sizes[me as usize].max(1) as f32;
+            adj[me as usize].push(Seen {
+                other,
+                share,
+                jaccard: e.sim.jaccard,
+            });
+        }
+    }
+    let is_edge = |a: u32, b: u32| {
+        let key = (a.min(b), a.max(b));
+        edges.binary_search_by(|e| (e.a, e.b).cmp(&key)).is_ok()
+    };
+    for (d, seen) in adj.iter().enumerate() {
+        let earlier = seen
+            .iter()
+            .filter(|s| s.share >= min_share && rank[s.other as usize] < rank[d])
+            .max_by_key(|s| s.key(rank));
+        if let Some(parent) = earlier {
+            uf.union(d as u32, parent.other);
+            continue;
+        }
+        // The first version of its story seen so far: join the later versions that explain
+        // it, when they are one story among themselves.
+        let Some(top) = seen
+            .iter()
+            .filter(|s| s.share >= root_share)
+            .max_by_key(|s| s.key(rank))
+        else {
+            continue;
+        };
+        uf.union(d as u32, top.other);
+        for s in seen {
+            if s.share >= root_share && s.other != top.other && is_edge(top.other, s.other) {
+                uf.union(d as u32, s.other);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verify::{Edge, Similarity};
+    use crate::verify::Similarity;
 
     fn edge(a: u32, b: u32, containment: f32) -> Edge {
         Edge {
@@ -111,15 +212,61 @@ mod tests {
         }
     }
 
+    const RANK: [u32; 5] = [0, 1, 2, 3, 4];
+    const SIZES: [u32; 5] = [200; 5];
+
+    fn shared(a: u32, b: u32, shared: u32, jaccard: f32) -> Edge {
+        Edge {
+            a,
+            b,
+            sim: Similarity {
+                shared,
+                larger: 200,
+                containment: shared as f32 / 200.0,
+                jaccard,
+            },
+        }
+    }
+
+    #[test]
+    fn a_short_quote_joins_one_story_only() {
+        // Stories {0, 2} and {1, 3}; document 4 (20 shingles) is a quote found in 0 and 1.
+        let sizes = [200, 200, 200, 200, 20];
+        let edges = [
+            shared(0, 2, 180, 0.8),
+            shared(0, 4, 20, 0.1),
+            shared(1, 3, 170, 0.7),
+            shared(1, 4, 20, 0.1),
+        ];
+        let l = cluster(5, &edges, &RANK, &sizes, Linkage::default());
+        assert_eq!(l[0], l[2]);
+        assert_eq!(l[1], l[3]);
+        assert_ne!(l[0], l[1], "the quote must not chain the two stories");
+        assert!(l[4] == l[0] || l[4] == l[1]);
+    }
+
+    #[test]
+    fn a_first_version_joins_the_later_versions_that_contain_it() {
+        // Document 0 is a short early cut; 1 and 2 are later full versions containing it.
+        let sizes = [50, 200, 200];
+        let edges = [
+            shared(0, 1, 45, 0.2),
+            shared(0, 2, 45, 0.2),
+            shared(1, 2, 190, 0.9),
+        ];
+        let l = cluster(3, &edges, &RANK, &sizes, Linkage::default());
+        assert!(l.iter().all(|&x| x == l[0]));
+    }
+
     #[test]
     fn a_shared_paragraph_does_not_chain_two_stories() {
         // Story A = {0, 1}, story B = {2, 3}; document 1 also shares a paragraph with 2.
         let edges = [edge(0, 1, 0.95), edge(2, 3, 0.9), edge(1, 2, 0.45)];
-        let near = cluster(4, &edges, Linkage::default());
+        let near = cluster(4, &edges, &RANK, &SIZES, Linkage::NearBest(0.15));
         assert_eq!(near[0], near[1]);
         assert_eq!(near[2], near[3]);
         assert_ne!(near[0], near[2]);
-        let single = cluster(4, &edges, Linkage::Single);
+        let single = cluster(4, &edges, &RANK, &SIZES, Linkage::Single);
         assert!(
             single.iter().all(|&l| l == single[0]),
             "single linkage chains"
@@ -129,7 +276,13 @@ mod tests {
     #[test]
     fn a_version_whose_best_match_is_weak_still_joins() {
         // A noisy reprint whose only match is 0.5 joins its story.
-        let labels = cluster(3, &[edge(0, 1, 0.9), edge(1, 2, 0.5)], Linkage::default());
+        let labels = cluster(
+            3,
+            &[edge(0, 1, 0.9), edge(1, 2, 0.5)],
+            &RANK,
+            &SIZES,
+            Linkage::NearBest(0.15),
+        );
         assert!(labels.iter().all(|&l| l == labels[0]));
     }
 }

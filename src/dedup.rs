@@ -29,6 +29,8 @@ pub struct Options {
     pub num_perm: usize,
     /// MinHash scheme.
     pub scheme: Scheme,
+    /// Seed of the MinHash permutations.
+    pub seed: u64,
     /// Jaccard similarity (on discounted sets) that LSH aims to catch.
     pub threshold: f64,
     /// Explicit bands × rows (else derived from `threshold` and `num_perm`).
@@ -55,6 +57,7 @@ impl Default for Options {
             sample: 1,
             num_perm: 128,
             scheme: Scheme::OnePermutation,
+            seed: 0x0005_eed0_fa11_1a7e,
             threshold: 0.1,
             bands: None,
             rule: Rule {
@@ -298,7 +301,7 @@ pub fn cluster_corpus(mut corpus: Corpus, opts: &Options, mut stats: Stats) -> R
     stats.timings.push(("boilerplate", t.elapsed()));
 
     let t = Instant::now();
-    let hasher = MinHasher::new(opts.num_perm, opts.scheme, 0x0005_eed0_fa11_1a7e);
+    let hasher = MinHasher::new(opts.num_perm, opts.scheme, opts.seed);
     let k = opts.num_perm;
     let mut sigs = vec![0u32; n * k];
     sigs.par_chunks_mut(k)
@@ -339,7 +342,8 @@ pub fn cluster_corpus(mut corpus: Corpus, opts: &Options, mut stats: Stats) -> R
 
     let t = Instant::now();
     let order = crate::provenance::time_order(&corpus.docs);
-    let labels = cluster::cluster(n, &edges, opts.linkage);
+    let sizes: Vec<u32> = (0..n).map(|i| corpus.set(i).len() as u32).collect();
+    let labels = cluster::cluster(n, &edges, &order, &sizes, opts.linkage);
     let assignments =
         crate::provenance::assign(&corpus, &labels, &edges, &order, opts.keep_policy, &active);
     stats.timings.push(("cluster", t.elapsed()));

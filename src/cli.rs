@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Cluster near-duplicate versions into stories; one JSON row per document.
-    Dedup(DedupArgs),
+    Dedup(Box<DedupArgs>),
     /// Score a clustering (dedup rows) against ground truth.
     Eval(EvalArgs),
 }

@@ -11,7 +11,7 @@ use wiretrace::{dedup, eval, input::Input, output};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Dedup(a) => run_dedup(a),
+        Command::Dedup(a) => run_dedup(*a),
         Command::Eval(a) => run_eval(a),
     };
     match result {

@@ -97,9 +97,9 @@ impl Rule {
     pub fn may_accept(&self, sig_a: &[u32], sig_b: &[u32], len_a: usize, len_b: usize) -> bool {
         let k = sig_a.len() as f64;
         let j = crate::minhash::estimate(sig_a, sig_b);
-        // Four standard deviations above the estimate (floored so that a zero estimate still
+        // Three standard deviations above the estimate (floored so that a zero estimate still
         // leaves room), plus one signature position of rounding.
-        let j_high = (j + 4.0 * (j.max(0.02) * (1.0 - j) / k).sqrt() + 1.0 / k).min(1.0);
+        let j_high = (j + 3.0 * (j.max(0.02) * (1.0 - j) / k).sqrt() + 1.0 / k).min(1.0);
         // The shared count and containment that Jaccard implies for these sizes; the score
         // grows with all three, so the pair's best case is the score of these bounds.
         let small = len_a.min(len_b).max(1) as f64;

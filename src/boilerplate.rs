@@ -63,7 +63,7 @@ pub const SOURCE_SHARE: f64 = 0.2;
 pub const SOURCE_MIN_DOCS: usize = 4;
 
 /// Documents per outlet sampled to learn its boilerplate.
-const OUTLET_SAMPLE: usize = 64;
+const OUTLET_SAMPLE: usize = 32;
 
 /// Documents sampled to learn corpus-wide frequencies.
 const GLOBAL_SAMPLE: usize = 20_000;

@@ -42,6 +42,12 @@ impl Corpus {
         }
     }
 
+    /// Reserves room for about `shingles` more stored shingles (growing a vector of hundreds
+    /// of megabytes by doubling copies it several times over).
+    pub fn reserve_shingles(&mut self, shingles: usize) {
+        self.shingles.reserve(shingles);
+    }
+
     /// Adds a document with its (sorted, distinct) shingle set.
     pub fn push(&mut self, doc: DocInfo, set: &[u32]) {
         self.docs.push(doc);

@@ -169,6 +169,16 @@ pub fn read_corpus(
     mut progress: impl FnMut(usize),
 ) -> Result<(Corpus, Vec<Invalid>, u64)> {
     let mut corpus = Corpus::new();
+    // One stored shingle per 2^sample bytes of plain JSON Lines is about right (text is most
+    // of a record, and sets drop repeats); compressed inputs and stdin grow as they come.
+    let plain_bytes: u64 = inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::File(p) if !input::is_compressed(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            _ => None,
+        })
+        .sum();
+    corpus.reserve_shingles((plain_bytes >> (opts.sample + 1)) as usize);
     let mut invalid = Vec::new();
     // Ids seen so far, by a hash of the id (the id itself is in the corpus): no second copy
     // of every id.

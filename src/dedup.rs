@@ -174,7 +174,9 @@ pub fn read_corpus(
     let plain_bytes: u64 = inputs
         .iter()
         .filter_map(|i| match i {
-            Input::File(p) if !input::is_compressed(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Input::File(p) if !input::is_compressed(p) => {
+                std::fs::metadata(p).ok().map(|m| m.len())
+            }
             _ => None,
         })
         .sum();

@@ -255,3 +255,62 @@ pub fn is_compressed(path: &Path) -> bool {
         .map(|_| magic.starts_with(&[0x1f, 0x8b]) || magic == [0x28, 0xb5, 0x2f, 0xfd])
         .unwrap_or(false)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn collect(inputs: &[Input]) -> Vec<(u32, u64, Vec<u8>)> {
+        let mut out = Vec::new();
+        for_each_chunk_threaded(inputs, |c| {
+            for r in &c.records {
+                out.push((r.input, r.line, c.bytes(r).to_vec()));
+            }
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn lines_keep_their_numbers_and_lose_their_endings() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.jsonl");
+        std::fs::write(&p, b"one\r\n\n  \ntwo\nthree").unwrap();
+        let got = collect(&[Input::resolve(p.to_str().unwrap()).unwrap()]);
+        let lines: Vec<(u64, &[u8])> = got.iter().map(|(_, l, b)| (*l, &b[..])).collect();
+        assert_eq!(lines, vec![(1, &b"one"[..]), (4, b"two"), (5, b"three")]);
+    }
+
+    #[test]
+    fn gzip_and_zstd_are_recognised_by_their_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b"x\ny\n").unwrap();
+        let gz_path = dir.path().join("no-extension");
+        std::fs::write(&gz_path, gz.finish().unwrap()).unwrap();
+        let zst_path = dir.path().join("data.jsonl");
+        std::fs::write(&zst_path, zstd::encode_all(&b"z\n"[..], 1).unwrap()).unwrap();
+        assert!(is_compressed(&gz_path) && is_compressed(&zst_path));
+        let got = collect(&[Input::File(gz_path), Input::File(zst_path)]);
+        let recs: Vec<(u32, &[u8])> = got.iter().map(|(i, _, b)| (*i, &b[..])).collect();
+        assert_eq!(recs, vec![(0, &b"x"[..]), (0, b"y"), (1, b"z")]);
+    }
+
+    #[test]
+    fn text_folders_list_txt_files_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["b.txt", "a.txt", "notes.md"] {
+            std::fs::write(dir.path().join(name), name).unwrap();
+        }
+        let input = Input::resolve(dir.path().to_str().unwrap()).unwrap();
+        assert!(input.is_text_dir());
+        assert_eq!(input.fallback_id(1), "a");
+        let got = collect(&[input]);
+        assert_eq!(
+            got.iter().map(|(_, _, b)| b.clone()).collect::<Vec<_>>(),
+            vec![b"a.txt".to_vec(), b"b.txt".to_vec()]
+        );
+    }
+}

@@ -127,8 +127,9 @@ fn bench_lsh(c: &mut Criterion) {
     let active = vec![true; n];
     let mut g = c.benchmark_group("lsh");
     g.throughput(Throughput::Elements(n as u64));
+    let nb = bands.bands;
     g.bench_function("candidates", |b| {
-        b.iter(|| black_box(lsh::candidates(&keys, bands.bands, &active).len()))
+        b.iter(|| black_box(lsh::candidates(|d, band| keys[d * nb + band], nb, &active).len()))
     });
     g.finish();
 }

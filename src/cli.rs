@@ -60,7 +60,7 @@ pub struct DedupArgs {
     /// Jaccard similarity LSH aims to catch; bands and rows are derived from it [default: 0.1].
     #[arg(long)]
     pub threshold: Option<f64>,
-    /// MinHash signature length [default: 128].
+    /// MinHash signature length [default: 256].
     #[arg(long)]
     pub num_perm: Option<usize>,
     /// LSH bands (with --rows), instead of deriving them from --threshold.

@@ -9,8 +9,8 @@ use crate::error::{Error, Result};
 use crate::input::{self, Input};
 use crate::lsh::{self, Bands};
 use crate::minhash::{MinHasher, Scheme};
-use crate::normalize::{normalize_into, NormalizeOptions};
-use crate::shingle::{shingles, ShingleKind};
+use crate::normalize::NormalizeOptions;
+use crate::shingle::{text_shingles, ShingleKind};
 use crate::verify::{self, Edge, Rule, Similarity};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -55,7 +55,7 @@ impl Default for Options {
             normalize: NormalizeOptions::default(),
             shingle: ShingleKind::Char(6),
             sample: 1,
-            num_perm: 128,
+            num_perm: 256,
             scheme: Scheme::OnePermutation,
             seed: 0x0005_eed0_fa11_1a7e,
             threshold: 0.1,
@@ -211,9 +211,15 @@ pub fn read_corpus(
                     }
                     d
                 };
-                normalize_into(&d.text, opts.normalize, norm);
-                let mut set = Vec::new();
-                shingles(norm, opts.shingle, opts.sample, &mut set);
+                let mut set = Vec::with_capacity((d.text.len() >> opts.sample) + 8);
+                text_shingles(
+                    &d.text,
+                    opts.normalize,
+                    opts.shingle,
+                    opts.sample,
+                    norm,
+                    &mut set,
+                );
                 let info = DocInfo {
                     id: d.id,
                     date: d.date,
@@ -320,21 +326,15 @@ pub fn cluster_corpus(mut corpus: Corpus, opts: &Options, mut stats: Stats) -> R
         .enumerate()
         .with_min_len(64)
         .for_each(|(i, sig)| hasher.signature(corpus.set(i), sig));
-    let keys: Vec<u64> = sigs
-        .par_chunks(k)
-        .with_min_len(64)
-        .flat_map_iter(|sig| {
-            let mut keys = Vec::with_capacity(bands.bands);
-            lsh::band_keys(sig, bands, &mut keys);
-            keys
-        })
-        .collect();
     stats.timings.push(("minhash", t.elapsed()));
 
     let t = Instant::now();
     let active: Vec<bool> = (0..n).map(|i| !corpus.set(i).is_empty()).collect();
-    let cands = lsh::candidates(&keys, bands.bands, &active);
-    drop(keys);
+    let cands = lsh::candidates(
+        |d, b| lsh::band_key(&sigs[d * k..(d + 1) * k], bands, b),
+        bands.bands,
+        &active,
+    );
     stats.candidates = cands.len();
     stats.timings.push(("lsh", t.elapsed()));
 

@@ -56,21 +56,35 @@ impl Bands {
 const WIDE_BUCKET: usize = 256;
 const WIDE_BUCKET_SPAN: usize = 32;
 
-/// The band keys of one signature, appended to `out` (one `u64` per band).
-pub fn band_keys(sig: &[u32], bands: Bands, out: &mut Vec<u64>) {
-    let mut bytes = Vec::with_capacity(4 * bands.rows);
-    for (b, rows) in sig.chunks_exact(bands.rows).take(bands.bands).enumerate() {
-        bytes.clear();
-        for v in rows {
-            bytes.extend_from_slice(&v.to_le_bytes());
+/// The key of band `b` of a signature.
+#[inline]
+pub fn band_key(sig: &[u32], bands: Bands, b: usize) -> u64 {
+    let rows = &sig[b * bands.rows..(b + 1) * bands.rows];
+    let mut bytes = [0u8; 64];
+    if rows.len() <= 16 {
+        for (i, v) in rows.iter().enumerate() {
+            bytes[4 * i..4 * i + 4].copy_from_slice(&v.to_le_bytes());
         }
-        out.push(xxh3_64_with_seed(&bytes, b as u64));
+        xxh3_64_with_seed(&bytes[..4 * rows.len()], b as u64)
+    } else {
+        let all: Vec<u8> = rows.iter().flat_map(|v| v.to_le_bytes()).collect();
+        xxh3_64_with_seed(&all, b as u64)
     }
 }
 
-/// Candidate pairs `(i, j)` with `i < j`, sorted and distinct, from the band keys of `n`
-/// documents (`keys[d * bands + b]`). Documents with `active[d] == false` take no part.
-pub fn candidates(keys: &[u64], bands: usize, active: &[bool]) -> Vec<(u32, u32)> {
+/// The band keys of one signature, appended to `out` (one `u64` per band).
+pub fn band_keys(sig: &[u32], bands: Bands, out: &mut Vec<u64>) {
+    out.extend((0..bands.bands).map(|b| band_key(sig, bands, b)));
+}
+
+/// Candidate pairs `(i, j)` with `i < j`, sorted and distinct, from `key(d, b)`, the key of
+/// document `d` in band `b`, for `bands` bands. Documents with `active[d] == false` take no
+/// part. Keys are asked for band by band, so they need not all be in memory at once.
+pub fn candidates(
+    key: impl Fn(usize, usize) -> u64 + Sync,
+    bands: usize,
+    active: &[bool],
+) -> Vec<(u32, u32)> {
     let n = active.len();
     // Pairs and bucket entries are packed into u64s, which sort much faster than tuples. A
     // bucket entry keeps 32 bits of the band key: the rare extra collisions this adds only
@@ -80,7 +94,7 @@ pub fn candidates(keys: &[u64], bands: usize, active: &[bool]) -> Vec<(u32, u32)
         .flat_map_iter(|b| {
             let mut col: Vec<u64> = (0..n)
                 .filter(|&d| active[d])
-                .map(|d| (keys[d * bands + b] >> 32) << 32 | d as u64)
+                .map(|d| (key(d, b) >> 32) << 32 | d as u64)
                 .collect();
             col.sort_unstable();
             let mut out = Vec::new();
@@ -124,8 +138,9 @@ mod tests {
     fn pairs_from_shared_buckets() {
         // 3 docs × 2 bands: docs 0 and 2 share band 0, docs 1 and 2 share band 1.
         let keys = [1u64 << 40, 10 << 40, 2 << 40, 20 << 40, 1 << 40, 20 << 40];
-        assert_eq!(candidates(&keys, 2, &[true; 3]), vec![(0, 2), (1, 2)]);
-        assert_eq!(candidates(&keys, 2, &[true, true, false]), vec![]);
+        let key = |d: usize, b: usize| keys[d * 2 + b];
+        assert_eq!(candidates(key, 2, &[true; 3]), vec![(0, 2), (1, 2)]);
+        assert_eq!(candidates(key, 2, &[true, true, false]), vec![]);
     }
 
     proptest! {

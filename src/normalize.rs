@@ -39,7 +39,42 @@ impl Default for NormalizeOptions {
 /// assert_eq!(normalize("“Don’t” — stop&nbsp;<b>NOW</b>!", o), "don t stop now");
 /// ```
 pub fn normalize_into(text: &str, opts: NormalizeOptions, out: &mut String) {
-    out.clear();
+    let mut sink = Words(std::mem::take(out).into_bytes());
+    sink.0.clear();
+    sink.0.reserve(text.len());
+    walk(text, opts, &mut sink);
+    let mut buf = sink.0;
+    if buf.last() == Some(&b' ') {
+        buf.pop();
+    }
+    *out = String::from_utf8(buf).expect("only whole UTF-8 characters and ASCII were written");
+}
+
+/// What [`walk`] hands the normalized text to: its bytes, and where words break.
+pub(crate) trait Sink {
+    /// One byte of a kept (normalized) character.
+    fn byte(&mut self, b: u8);
+    /// A word break (any number of dropped characters).
+    fn word_break(&mut self);
+}
+
+/// Writes normalized words separated by single spaces.
+struct Words(Vec<u8>);
+
+impl Sink for Words {
+    #[inline(always)]
+    fn byte(&mut self, b: u8) {
+        self.0.push(b);
+    }
+    #[inline(always)]
+    fn word_break(&mut self) {
+        word_break(&mut self.0);
+    }
+}
+
+/// Normalizes `text` into `sink` without building the normalized string: the one pass that
+/// both [`normalize_into`] and character shingling ([`crate::shingle::text_shingles`]) use.
+pub(crate) fn walk(text: &str, opts: NormalizeOptions, sink: &mut impl Sink) {
     let decoded;
     let mut text = text;
     if opts.markup && text.bytes().any(|b| b == b'&' || b == b'<') {
@@ -61,8 +96,6 @@ pub fn normalize_into(text: &str, opts: NormalizeOptions, out: &mut String) {
         text = &nfkc;
     }
     // Work on bytes: ASCII (most of news text) is decided by one table lookup per byte.
-    let mut buf = std::mem::take(out).into_bytes();
-    buf.reserve(text.len());
     let table = if !opts.punctuation {
         &ASCII_KEEP_PUNCT
     } else if opts.case_fold {
@@ -77,8 +110,8 @@ pub fn normalize_into(text: &str, opts: NormalizeOptions, out: &mut String) {
         if b.is_ascii() {
             i += 1;
             match table[b as usize] {
-                0 => word_break(&mut buf),
-                m => buf.push(fold(m, opts)),
+                0 => sink.word_break(),
+                m => sink.byte(fold(m, opts)),
             }
             continue;
         }
@@ -89,24 +122,26 @@ pub fn normalize_into(text: &str, opts: NormalizeOptions, out: &mut String) {
         } else {
             !c.is_whitespace()
         };
+        let mut push = |c: char| {
+            let mut tmp = [0u8; 4];
+            for &b in c.encode_utf8(&mut tmp).as_bytes() {
+                sink.byte(b);
+            }
+        };
         if !keep {
-            word_break(&mut buf);
+            sink.word_break();
         } else if !opts.case_fold {
-            push_char(&mut buf, c);
+            push(c);
         } else {
             for l in c.to_lowercase() {
                 // Lower-casing can yield combining marks (İ → i + U+0307): treat them as the
                 // letter's own, but never as a word of their own.
                 if !opts.punctuation || l.is_alphanumeric() {
-                    push_char(&mut buf, l);
+                    push(l);
                 }
             }
         }
     }
-    if buf.last() == Some(&b' ') {
-        buf.pop();
-    }
-    *out = String::from_utf8(buf).expect("only whole UTF-8 characters and ASCII were written");
 }
 
 /// Ends the current word: one space, never at the start nor twice.
@@ -115,12 +150,6 @@ fn word_break(buf: &mut Vec<u8>) {
     if buf.last().is_some_and(|&l| l != b' ') {
         buf.push(b' ');
     }
-}
-
-#[inline(always)]
-fn push_char(buf: &mut Vec<u8>, c: char) {
-    let mut tmp = [0u8; 4];
-    buf.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
 }
 
 /// With punctuation kept, the table only says "not whitespace"; case folding still applies.

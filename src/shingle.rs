@@ -3,6 +3,7 @@
 //! OCR noise that splits or joins words. A set is a sorted `Vec<u32>` without repeats, which
 //! makes exact intersection a linear merge.
 
+use crate::normalize::NormalizeOptions;
 use xxhash_rust::xxh3::xxh3_64;
 
 /// What a shingle is.
@@ -49,29 +50,147 @@ pub fn mix64(mut x: u64) -> u64 {
 /// ```
 pub fn shingles(normalized: &str, kind: ShingleKind, sample: u32, out: &mut Vec<u32>) {
     let start = out.len();
-    let mask = (1u64 << sample.min(16)) - 1;
-    let mut keep = |h: u64| {
-        if h & mask == 0 {
-            out.push((h >> 32) as u32);
-        }
-    };
+    let mut keep = Keep::new(sample, out);
     match kind {
-        ShingleKind::Word(n) => word_shingles(normalized, n.max(1), &mut keep),
-        ShingleKind::Char(n) => char_shingles(normalized, n.clamp(1, 8), &mut keep),
+        ShingleKind::Word(n) => word_shingles(normalized, n.max(1), &mut |h| keep.offer(h)),
+        ShingleKind::Char(n) => char_shingles(normalized, n.clamp(1, 8), &mut |h| keep.offer(h)),
     }
-    if out.len() == start && !normalized.is_empty() {
-        // Sampling kept nothing of a short text: keep its smallest shingle, so it still has
-        // a set (and can match a text it is contained in, with the same smallest shingle).
-        let mut min = u64::MAX;
-        let mut all = |h: u64| min = min.min(h);
+    if out.len() == start {
+        let mut min = Smallest::default();
         match kind {
-            ShingleKind::Word(n) => word_shingles(normalized, n.max(1), &mut all),
-            ShingleKind::Char(n) => char_shingles(normalized, n.clamp(1, 8), &mut all),
+            ShingleKind::Word(n) => word_shingles(normalized, n.max(1), &mut |h| min.offer(h)),
+            ShingleKind::Char(n) => char_shingles(normalized, n.clamp(1, 8), &mut |h| min.offer(h)),
         }
-        if min != u64::MAX {
-            out.push((min >> 32) as u32);
+        out.extend(min.0.map(|h| (h >> 32) as u32));
+    }
+    sort_dedup(out, start);
+}
+
+/// The shingle set of a raw text: the same as normalizing it with `opts` and calling
+/// [`shingles`], but character shingles are taken in the normalizing pass itself, without
+/// building the normalized text.
+///
+/// ```
+/// use wiretrace::normalize::{normalize, NormalizeOptions};
+/// use wiretrace::shingle::{shingles, text_shingles, ShingleKind};
+/// let text = "“Breaking” — the mayor’s plan";
+/// let o = NormalizeOptions::default();
+/// let (mut a, mut b) = (Vec::new(), Vec::new());
+/// text_shingles(text, o, ShingleKind::Char(6), 1, &mut String::new(), &mut a);
+/// shingles(&normalize(text, o), ShingleKind::Char(6), 1, &mut b);
+/// assert_eq!(a, b);
+/// ```
+pub fn text_shingles(
+    text: &str,
+    opts: NormalizeOptions,
+    kind: ShingleKind,
+    sample: u32,
+    scratch: &mut String,
+    out: &mut Vec<u32>,
+) {
+    match kind {
+        ShingleKind::Word(_) => {
+            crate::normalize::normalize_into(text, opts, scratch);
+            shingles(scratch, kind, sample, out);
+        }
+        ShingleKind::Char(n) => {
+            let start = out.len();
+            let n = n.clamp(1, 8);
+            let mut sink = CharWindow {
+                n,
+                mask: if n == 8 {
+                    u64::MAX
+                } else {
+                    (1u64 << (8 * n)) - 1
+                },
+                window: 0,
+                filled: 0,
+                keep: Keep::new(sample, out),
+            };
+            crate::normalize::walk(text, opts, &mut sink);
+            if sink.filled > 0 && sink.filled < n {
+                let h = char_hash(sink.window, n);
+                sink.keep.offer(h);
+            }
+            if out.len() == start {
+                // Rare (short texts): normalize and take the smallest shingle as above.
+                crate::normalize::normalize_into(text, opts, scratch);
+                let mut min = Smallest::default();
+                char_shingles(scratch, n, &mut |h| min.offer(h));
+                out.extend(min.0.map(|h| (h >> 32) as u32));
+            }
+            sort_dedup(out, start);
         }
     }
+}
+
+/// Keeps the sampled shingles.
+struct Keep<'a> {
+    mask: u64,
+    out: &'a mut Vec<u32>,
+}
+
+impl<'a> Keep<'a> {
+    fn new(sample: u32, out: &'a mut Vec<u32>) -> Self {
+        Keep {
+            mask: (1u64 << sample.min(16)) - 1,
+            out,
+        }
+    }
+
+    #[inline(always)]
+    fn offer(&mut self, h: u64) {
+        if h & self.mask == 0 {
+            self.out.push((h >> 32) as u32);
+        }
+    }
+}
+
+/// Keeps the smallest of all shingles: what a short text whose shingles sampling all
+/// dropped keeps, so it still has a set (and can match a text it is contained in, which
+/// has the same smallest shingle).
+#[derive(Default)]
+struct Smallest(Option<u64>);
+
+impl Smallest {
+    fn offer(&mut self, h: u64) {
+        self.0 = Some(self.0.map_or(h, |m| m.min(h)));
+    }
+}
+
+/// Rolls a window of the last `n` kept bytes over the normalized text (spaces never enter).
+struct CharWindow<'a> {
+    n: usize,
+    mask: u64,
+    window: u64,
+    filled: usize,
+    keep: Keep<'a>,
+}
+
+impl crate::normalize::Sink for CharWindow<'_> {
+    #[inline(always)]
+    fn byte(&mut self, b: u8) {
+        self.window = ((self.window << 8) | u64::from(b)) & self.mask;
+        self.filled += 1;
+        if self.filled >= self.n {
+            self.keep.offer(char_hash(self.window, self.n));
+        }
+    }
+    #[inline(always)]
+    fn word_break(&mut self) {}
+}
+
+/// Hash of a character window: one multiply and one fold, which mixes the ≤ 64 bits of a
+/// window well enough for sampling (low bits) and storing (high bits); MinHash mixes the
+/// stored value again.
+#[inline(always)]
+fn char_hash(window: u64, n: usize) -> u64 {
+    let h = (window ^ (n as u64) << 59).wrapping_mul(0xd6e8_feb8_6659_fd93);
+    h ^ (h >> 29)
+}
+
+/// Sorts `out[start..]` and removes repeats.
+fn sort_dedup(out: &mut Vec<u32>, start: usize) {
     let tail = &mut out[start..];
     tail.sort_unstable();
     let mut w = 0;
@@ -127,11 +246,11 @@ fn char_shingles(text: &str, n: usize, out: &mut impl FnMut(u64)) {
         window = ((window << 8) | u64::from(b)) & mask;
         filled += 1;
         if filled >= n {
-            out(mix64(window ^ (n as u64) << 59));
+            out(char_hash(window, n));
         }
     }
     if filled > 0 && filled < n {
-        out(mix64(window ^ (n as u64) << 59));
+        out(char_hash(window, n));
     }
 }
 
@@ -216,6 +335,15 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn fused_shingling_equals_normalize_then_shingle(s in "\\PC{0,300}", n in 1usize..9, sample in 0u32..3) {
+            let o = crate::normalize::NormalizeOptions::default();
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            text_shingles(&s, o, ShingleKind::Char(n), sample, &mut String::new(), &mut a);
+            shingles(&crate::normalize::normalize(&s, o), ShingleKind::Char(n), sample, &mut b);
+            prop_assert_eq!(a, b);
+        }
+
         #[test]
         fn intersection_matches_a_naive_count(
             a in proptest::collection::btree_set(0u32..200, 0..60),

@@ -26,6 +26,8 @@ pub struct Cli {
 pub enum Command {
     /// Cluster near-duplicate versions into stories; one JSON row per document.
     Dedup(Box<DedupArgs>),
+    /// Show how version B differs from version A: edits and aligned paragraphs.
+    Diff(DiffArgs),
     /// Score a clustering (dedup rows) against ground truth.
     Eval(EvalArgs),
 }
@@ -286,5 +288,46 @@ pub enum EvalFormat {
     /// A table for people.
     Table,
     /// One JSON object.
+    Json,
+}
+
+/// `wiretrace diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Version A: an id in the --corpus, or a text file when no corpus is given.
+    #[arg(required_unless_present = "pairs", requires = "b")]
+    pub a: Option<String>,
+    /// Version B, likewise.
+    pub b: Option<String>,
+    /// Corpus files (JSON Lines, .gz, .zst, text folders) that hold the ids.
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    pub corpus: Vec<String>,
+    /// Many pairs in one run: JSON Lines rows {"a", "b"} of ids; one output row per pair.
+    #[arg(long, value_name = "PAIRS", requires = "corpus", conflicts_with = "a")]
+    pub pairs: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Write here instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// JSON key of the id.
+    #[arg(long, default_value = "id")]
+    pub id_field: String,
+    /// JSON key of the text.
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    /// Threads and verbosity.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `diff --format`.
+#[derive(Debug, Clone, Copy, PartialEq, ValueEnum)]
+pub enum DiffFormat {
+    /// For a terminal: the edit summary and the marked paragraphs (coloured on a terminal,
+    /// unless NO_COLOR is set).
+    Text,
+    /// One JSON object per pair.
     Json,
 }

@@ -5,13 +5,14 @@ use clap::Parser;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Instant;
-use wiretrace::cli::{Cli, Command, Common, DedupArgs, EvalArgs, EvalFormat};
+use wiretrace::cli::{Cli, Command, Common, DedupArgs, DiffArgs, DiffFormat, EvalArgs, EvalFormat};
 use wiretrace::{dedup, eval, input::Input, output};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Dedup(a) => run_dedup(*a),
+        Command::Diff(a) => run_diff(a),
         Command::Eval(a) => run_eval(a),
     };
     match result {
@@ -154,5 +155,107 @@ fn run_eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
         EvalFormat::Table => println!("{s}"),
         EvalFormat::Json => println!("{}", serde_json::to_string_pretty(&s)?),
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_diff(a: DiffArgs) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    use wiretrace::diff::{self, Version};
+    setup(&a.common)?;
+    let fields = wiretrace::doc::Fields {
+        id: a.id_field.clone(),
+        text: a.text_field.clone(),
+    };
+    // The pairs to compare, as ids (or file paths when there is no corpus).
+    let pairs: Vec<(String, String)> = match &a.pairs {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            text.lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+                .map(|(n, l)| {
+                    let v: serde_json::Value = serde_json::from_str(l).with_context(|| {
+                        format!(
+                            "{}:{}: not JSON; rows are {{\"a\": ID, \"b\": ID}}",
+                            path.display(),
+                            n + 1
+                        )
+                    })?;
+                    let id = |k: &str| match &v[k] {
+                        serde_json::Value::String(s) => Some(s.clone()),
+                        serde_json::Value::Number(x) => Some(x.to_string()),
+                        _ => None,
+                    };
+                    match (id("a"), id("b")) {
+                        (Some(x), Some(y)) => Ok((x, y)),
+                        _ => anyhow::bail!(
+                            "{}:{}: a row needs \"a\" and \"b\" ids",
+                            path.display(),
+                            n + 1
+                        ),
+                    }
+                })
+                .collect::<anyhow::Result<_>>()?
+        }
+        None => vec![(
+            a.a.clone().expect("clap requires a"),
+            a.b.clone().expect("clap requires b"),
+        )],
+    };
+    let docs: std::collections::HashMap<String, wiretrace::doc::Document> = if a.corpus.is_empty() {
+        let mut m = std::collections::HashMap::new();
+        for path in pairs.iter().flat_map(|(x, y)| [x, y]) {
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!("cannot read {path}: without --corpus, A and B are text files")
+            })?;
+            m.insert(
+                path.clone(),
+                wiretrace::doc::parse_text_file(path.clone(), &text),
+            );
+        }
+        m
+    } else {
+        let inputs = a
+            .corpus
+            .iter()
+            .map(|s| Input::resolve(s))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ids = pairs
+            .iter()
+            .flat_map(|(x, y)| [x.clone(), y.clone()])
+            .collect();
+        wiretrace::lookup::find(&inputs, &fields, &ids)?
+    };
+    let color = a.format == DiffFormat::Text
+        && a.output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut sink = output::Sink::open(a.output.as_deref())?;
+    for (x, y) in &pairs {
+        fn version<'a>(
+            docs: &'a std::collections::HashMap<String, wiretrace::doc::Document>,
+            id: &'a str,
+        ) -> Version<'a> {
+            let d = &docs[id];
+            Version {
+                id,
+                title: d.title.as_deref(),
+                text: &d.text,
+            }
+        }
+        let report = diff::diff(version(&docs, x), version(&docs, y));
+        match a.format {
+            DiffFormat::Json => {
+                serde_json::to_writer(&mut sink, &report)?;
+                writeln!(sink)?;
+            }
+            DiffFormat::Text => {
+                diff::write_text(&report, color, &mut sink)?;
+                writeln!(sink)?;
+            }
+        }
+    }
+    sink.finish()?;
     Ok(ExitCode::SUCCESS)
 }

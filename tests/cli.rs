@@ -457,3 +457,99 @@ fn ocr_dev_accuracy_at_default_settings() {
     let (s, _) = score(&corpus, &truth, "2");
     assert!(s["f1"].as_f64().unwrap() >= 0.92, "{s}");
 }
+
+#[test]
+fn diff_two_versions_by_id_as_json() {
+    let out = wiretrace()
+        .args([
+            "diff",
+            "w00-0",
+            "w00-3",
+            "--corpus",
+            sample("news.jsonl").to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (r["a"].as_str(), r["b"].as_str()),
+        (Some("w00-0"), Some("w00-3"))
+    );
+    let kinds: Vec<&str> = r["edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["headline_changed", "truncated", "boilerplate_added"]
+    );
+    assert_eq!(r["edits"][1]["paragraphs"], 2);
+    assert!(r["paragraphs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["op"] == "removed"));
+}
+
+#[test]
+fn diff_many_pairs_and_plain_text_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let pairs = write(
+        dir.path(),
+        "pairs.jsonl",
+        b"{\"a\":\"w01-0\",\"b\":\"w01-1\"}\n{\"a\":\"w02-0\",\"b\":\"w02-2\"}\n",
+    );
+    let out = wiretrace()
+        .args([
+            "diff",
+            "--pairs",
+            pairs.to_str().unwrap(),
+            "--corpus",
+            sample("news.jsonl").to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let r = rows(&out.stdout);
+    assert_eq!(r.len(), 2);
+    assert_eq!(r[1]["b"], "w02-2");
+    // Two text files; not a terminal, so no colour codes.
+    let text = wiretrace()
+        .args([
+            "diff",
+            sample("stories/03-original.txt").to_str().unwrap(),
+            sample("stories/03-reprint.txt").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(text.status.success());
+    let s = String::from_utf8(text.stdout).unwrap();
+    assert!(s.contains("truncated: last 1 paragraph(s) cut"), "{s}");
+    assert!(!s.contains('\u{1b}'), "no ANSI codes when not a terminal");
+}
+
+#[test]
+fn diff_names_a_missing_id() {
+    wiretrace()
+        .args([
+            "diff",
+            "w00-0",
+            "nope",
+            "--corpus",
+            sample("news.jsonl").to_str().unwrap(),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no document with id \"nope\""));
+}

@@ -1,0 +1,813 @@
+//! How one version of a story differs from another, in edits a person understands.
+//!
+//! Paragraphs are aligned first, on their character 4-grams (so a paragraph with a few OCR
+//! errors or spelling variants still finds its counterpart); one-to-one, best match first.
+//! Paragraphs that keep their counterparts' order are in place, the others moved (the
+//! longest increasing run of aligned positions decides). Inside aligned paragraphs the words
+//! are diffed with `similar` (patience algorithm, under a deadline so one pathological pair
+//! cannot stall a batch). The result is summarised as edits: a cut tail, added or removed
+//! paragraphs and boilerplate, moves, a new headline or dateline, changed words, and
+//! character noise.
+
+use crate::normalize::{normalize, NormalizeOptions};
+use serde::Serialize;
+use similar::{capture_diff_slices_deadline, Algorithm, DiffOp};
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+/// One version: its id, headline and text.
+#[derive(Debug, Clone, Copy)]
+pub struct Version<'a> {
+    /// Id shown in reports.
+    pub id: &'a str,
+    /// Headline, when known.
+    pub title: Option<&'a str>,
+    /// Body text.
+    pub text: &'a str,
+}
+
+/// One edit of B against A.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Edit {
+    /// The tail of A is gone from B: `paragraphs` whole paragraphs, and `words` words of the
+    /// last paragraph B kept.
+    Truncated {
+        /// Whole paragraphs cut.
+        paragraphs: usize,
+        /// Words cut from the last kept paragraph.
+        words: usize,
+    },
+    /// B has a paragraph A does not.
+    ParagraphAdded {
+        /// Its index in B.
+        b: usize,
+        /// Its first words.
+        excerpt: String,
+    },
+    /// A has a paragraph B does not (not part of a cut tail).
+    ParagraphRemoved {
+        /// Its index in A.
+        a: usize,
+        /// Its first words.
+        excerpt: String,
+    },
+    /// A paragraph is in B, but elsewhere in the order.
+    ParagraphMoved {
+        /// Its index in A.
+        a: usize,
+        /// Its index in B.
+        b: usize,
+    },
+    /// The headlines differ.
+    HeadlineChanged {
+        /// A's headline.
+        a: String,
+        /// B's headline.
+        b: String,
+    },
+    /// Outlet text (header, footer, "Read more") B adds.
+    BoilerplateAdded {
+        /// Paragraph indices in B.
+        b: Vec<usize>,
+    },
+    /// Outlet text A had and B dropped.
+    BoilerplateRemoved {
+        /// Paragraph indices in A.
+        a: Vec<usize>,
+    },
+    /// The dateline ("CITY (AGENCY) —") differs.
+    DatelineChanged {
+        /// A's dateline, empty when none.
+        a: String,
+        /// B's dateline, empty when none.
+        b: String,
+    },
+    /// Words replaced, inserted or deleted inside aligned paragraphs.
+    WordsChanged {
+        /// How many words of B are new.
+        count: usize,
+        /// Up to five `old → new` examples.
+        examples: Vec<String>,
+    },
+    /// Character-level changes (OCR errors, typos, spelling variants): words that changed by
+    /// a letter or two.
+    Noise {
+        /// Words with such changes.
+        words: usize,
+        /// Share of B's aligned words.
+        rate: f64,
+    },
+}
+
+/// How one paragraph pair (or lone paragraph) aligned.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Paragraph {
+    /// `equal`, `changed`, `moved`, `added` or `removed`.
+    pub op: &'static str,
+    /// Index in A.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub a: Option<usize>,
+    /// Index in B.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub b: Option<usize>,
+    /// True for outlet boilerplate.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub boilerplate: bool,
+    /// Word changes inside an aligned pair: `["-old", "+new", ...]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub words: Vec<String>,
+    /// The paragraph as B has it (as A had it, for a removed one).
+    pub text: String,
+}
+
+/// The whole comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// A's id.
+    pub a: String,
+    /// B's id.
+    pub b: String,
+    /// Jaccard similarity of the two texts' word 3-gram sets.
+    pub similarity: f64,
+    /// Share of the smaller text's word 3-grams found in the other.
+    pub containment: f64,
+    /// The edits, in a fixed order of kinds.
+    pub edits: Vec<Edit>,
+    /// The aligned paragraphs, in B's order, removed ones where they stood in A.
+    pub paragraphs: Vec<Paragraph>,
+}
+
+/// A pair of paragraphs is the same paragraph at this share of common character 4-grams
+/// (of the shorter one).
+const SAME_PARAGRAPH: f64 = 0.5;
+
+/// How long one word diff may take.
+const DEADLINE: Duration = Duration::from_millis(200);
+
+struct Para {
+    words: Vec<String>,
+    grams: HashSet<u64>,
+    boilerplate: bool,
+    raw: String,
+}
+
+fn paragraphs(text: &str) -> Vec<Para> {
+    let blocks: Vec<String> = if text.lines().any(|l| l.trim().is_empty()) {
+        text.split('\n')
+            .collect::<Vec<_>>()
+            .split(|l| l.trim().is_empty())
+            .map(|ls| ls.join(" "))
+            .collect()
+    } else {
+        text.lines().map(str::to_string).collect()
+    };
+    blocks
+        .into_iter()
+        .filter_map(|raw| {
+            let norm = normalize(&raw, NormalizeOptions::default());
+            if norm.is_empty() {
+                return None;
+            }
+            let squeezed: Vec<u8> = norm.bytes().filter(|&b| b != b' ').collect();
+            let grams = squeezed
+                .windows(4.min(squeezed.len()))
+                .map(xxhash_rust::xxh3::xxh3_64)
+                .collect();
+            Some(Para {
+                boilerplate: is_boilerplate(&norm),
+                words: norm.split(' ').map(str::to_string).collect(),
+                grams,
+                raw: raw.trim().to_string(),
+            })
+        })
+        .collect()
+}
+
+/// Marks unaligned paragraphs of at most five words before the first or after the last
+/// aligned one as boilerplate.
+fn mark_mastheads(ps: &mut [Para], aligned: &[Option<usize>]) {
+    let first = aligned.iter().position(Option::is_some).unwrap_or(ps.len());
+    let last = aligned.iter().rposition(Option::is_some);
+    for (k, p) in ps.iter_mut().enumerate() {
+        let outside = k < first || last.is_some_and(|l| k > l);
+        if aligned[k].is_none() && outside && p.words.len() <= 5 {
+            p.boilerplate = true;
+        }
+    }
+}
+
+/// Phrases of outlet furniture: subscription pleas, copyright lines, comment rules, ads.
+fn is_boilerplate(norm: &str) -> bool {
+    const CUES: [&str; 16] = [
+        "subscribe",
+        "newsletter",
+        "all rights reserved",
+        "copyright",
+        "read more",
+        "follow ",
+        "advertisement",
+        "cookies",
+        "comments are",
+        "comments on this",
+        "sign up",
+        "share this",
+        "related coverage",
+        "story continues",
+        "free articles",
+        "local news you can trust",
+    ];
+    norm.split(' ').count() < 60 && CUES.iter().any(|c| norm.contains(c))
+}
+
+fn overlap(a: &Para, b: &Para) -> f64 {
+    let small = a.grams.len().min(b.grams.len()).max(1);
+    let shared = if a.grams.len() <= b.grams.len() {
+        a.grams.iter().filter(|g| b.grams.contains(g)).count()
+    } else {
+        b.grams.iter().filter(|g| a.grams.contains(g)).count()
+    };
+    shared as f64 / small as f64
+}
+
+/// The dateline at the start of a paragraph: text before the first dash, when it is short
+/// and mostly upper case ("LONDON (Reuters) —").
+fn dateline(raw: &str) -> Option<String> {
+    let cut = ["—", "–", " -- ", " - "]
+        .iter()
+        .filter_map(|d| raw.find(d))
+        .min()?;
+    let head = raw[..cut].trim();
+    let letters: Vec<char> = head.chars().filter(|c| c.is_alphabetic()).collect();
+    let upper = letters.iter().filter(|c| c.is_uppercase()).count();
+    (head.len() <= 48 && !letters.is_empty() && upper * 2 >= letters.len())
+        .then(|| head.to_string())
+}
+
+fn word_sets(paras: &[Para]) -> HashSet<(String, String, String)> {
+    let words: Vec<&String> = paras
+        .iter()
+        .filter(|p| !p.boilerplate)
+        .flat_map(|p| &p.words)
+        .collect();
+    words
+        .windows(3)
+        .map(|w| (w[0].clone(), w[1].clone(), w[2].clone()))
+        .collect()
+}
+
+/// Longest strictly increasing subsequence of `xs`: the positions that keep their order.
+fn increasing_run(xs: &[usize]) -> Vec<bool> {
+    let n = xs.len();
+    let mut len = vec![1usize; n];
+    let mut prev = vec![usize::MAX; n];
+    for i in 0..n {
+        for j in 0..i {
+            if xs[j] < xs[i] && len[j] + 1 > len[i] {
+                len[i] = len[j] + 1;
+                prev[i] = j;
+            }
+        }
+    }
+    let mut keep = vec![false; n];
+    if let Some(mut i) = (0..n).max_by_key(|&i| (len[i], std::cmp::Reverse(i))) {
+        loop {
+            keep[i] = true;
+            if prev[i] == usize::MAX {
+                break;
+            }
+            i = prev[i];
+        }
+    }
+    keep
+}
+
+/// True when two words differ by a letter or two (OCR errors, typos, spelling variants).
+fn is_noise(old: &str, new: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (old.chars().collect(), new.chars().collect());
+    if a.len().min(b.len()) < 3 {
+        return false;
+    }
+    // Levenshtein distance with an early exit above 2.
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (row[j + 1] + 1)
+                .min(row[j] + 1)
+                .min(diag + usize::from(ca != cb));
+            diag = row[j + 1];
+            row[j + 1] = next;
+        }
+        if row.iter().min().copied().unwrap_or(0) > 2 {
+            return false;
+        }
+    }
+    row[b.len()] <= 2
+}
+
+/// Compares version `b` against version `a`.
+pub fn diff(a: Version, b: Version) -> Report {
+    let mut pa = paragraphs(a.text);
+    let mut pb = paragraphs(b.text);
+
+    // One-to-one alignment, best pairs first (ties: the closer positions).
+    let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
+    for (i, p) in pa.iter().enumerate() {
+        for (j, q) in pb.iter().enumerate() {
+            let s = overlap(p, q);
+            if s >= SAME_PARAGRAPH {
+                pairs.push((s, i, j));
+            }
+        }
+    }
+    pairs.sort_by(|x, y| {
+        y.0.total_cmp(&x.0)
+            .then(
+                (x.1 as i64 - x.2 as i64)
+                    .abs()
+                    .cmp(&(y.1 as i64 - y.2 as i64).abs()),
+            )
+            .then(x.1.cmp(&y.1))
+    });
+    let mut a_to_b = vec![None; pa.len()];
+    let mut b_to_a = vec![None; pb.len()];
+    for (_, i, j) in pairs {
+        if a_to_b[i].is_none() && b_to_a[j].is_none() {
+            a_to_b[i] = Some(j);
+            b_to_a[j] = Some(i);
+        }
+    }
+    let matched: Vec<(usize, usize)> = (0..pb.len())
+        .filter_map(|j| b_to_a[j].map(|i| (i, j)))
+        .collect();
+    // A few words alone above or below the story (an outlet's name, "Advertisement") are
+    // furniture too.
+    mark_mastheads(&mut pa, &a_to_b);
+    mark_mastheads(&mut pb, &b_to_a);
+    let in_order = increasing_run(&matched.iter().map(|m| m.0).collect::<Vec<_>>());
+
+    let mut edits = Vec::new();
+    if let (Some(ta), Some(tb)) = (a.title, b.title) {
+        let o = NormalizeOptions::default();
+        if normalize(ta, o) != normalize(tb, o) {
+            edits.push(Edit::HeadlineChanged {
+                a: ta.to_string(),
+                b: tb.to_string(),
+            });
+        }
+    }
+    let first_body = |ps: &[Para]| {
+        ps.iter()
+            .find(|p| !p.boilerplate && p.words.len() >= 8)
+            .and_then(|p| dateline(&p.raw))
+    };
+    let (da, db) = (first_body(&pa), first_body(&pb));
+    if da != db {
+        edits.push(Edit::DatelineChanged {
+            a: da.unwrap_or_default(),
+            b: db.unwrap_or_default(),
+        });
+    }
+
+    // The cut tail: A's body paragraphs after the last one B kept, when B has nothing of its
+    // own after that point but boilerplate.
+    let last_kept_a = (0..pa.len()).rev().find(|&i| a_to_b[i].is_some());
+    let mut tail: Vec<usize> = Vec::new();
+    let mut cut_words = 0;
+    if let Some(la) = last_kept_a {
+        let lb = a_to_b[la].expect("kept");
+        let b_after_is_furniture = pb[lb + 1..]
+            .iter()
+            .enumerate()
+            .all(|(k, p)| p.boilerplate || b_to_a[lb + 1 + k].is_some());
+        if b_after_is_furniture {
+            tail = (la + 1..pa.len())
+                .filter(|&i| !pa[i].boilerplate && a_to_b[i].is_none())
+                .collect();
+            // A word-level cut: B's last kept paragraph is a strict prefix of A's.
+            let (wa, wb) = (&pa[la].words, &pb[lb].words);
+            if wb.len() < wa.len() && wa[..wb.len()] == wb[..] {
+                cut_words = wa.len() - wb.len();
+            }
+        }
+    }
+    if !tail.is_empty() || cut_words > 0 {
+        edits.push(Edit::Truncated {
+            paragraphs: tail.len(),
+            words: cut_words,
+        });
+    }
+
+    let mut paragraphs_out = Vec::new();
+    let mut changed = 0;
+    let mut noisy = 0;
+    let mut aligned_words = 0;
+    let mut examples = Vec::new();
+    let deadline = Instant::now() + DEADLINE;
+    let mut moved = Vec::new();
+    for (k, &(i, j)) in matched.iter().enumerate() {
+        let (wa, wb) = (&pa[i].words, &pb[j].words);
+        aligned_words += wb.len();
+        let mut words = Vec::new();
+        // A word-level cut is reported as the cut, not as deleted words.
+        let wa_cmp = if last_kept_a == Some(i) && cut_words > 0 {
+            &wa[..wb.len()]
+        } else {
+            &wa[..]
+        };
+        for op in capture_diff_slices_deadline(Algorithm::Patience, wa_cmp, wb, Some(deadline)) {
+            match op {
+                DiffOp::Equal { .. } => {}
+                DiffOp::Delete {
+                    old_index, old_len, ..
+                } => {
+                    words.extend(
+                        wa_cmp[old_index..old_index + old_len]
+                            .iter()
+                            .map(|w| format!("-{w}")),
+                    );
+                }
+                DiffOp::Insert {
+                    new_index, new_len, ..
+                } => {
+                    changed += new_len;
+                    words.extend(
+                        wb[new_index..new_index + new_len]
+                            .iter()
+                            .map(|w| format!("+{w}")),
+                    );
+                }
+                DiffOp::Replace {
+                    old_index,
+                    old_len,
+                    new_index,
+                    new_len,
+                } => {
+                    let (old, new) = (
+                        &wa_cmp[old_index..old_index + old_len],
+                        &wb[new_index..new_index + new_len],
+                    );
+                    for (o, n) in old.iter().zip(new) {
+                        if is_noise(o, n) {
+                            noisy += 1;
+                        } else {
+                            changed += 1;
+                            if examples.len() < 5 {
+                                examples.push(format!("{o} → {n}"));
+                            }
+                        }
+                    }
+                    changed += new_len.saturating_sub(old_len);
+                    words.extend(old.iter().map(|w| format!("-{w}")));
+                    words.extend(new.iter().map(|w| format!("+{w}")));
+                }
+            }
+        }
+        let op = if !in_order[k] {
+            moved.push((i, j));
+            "moved"
+        } else if words.is_empty() {
+            "equal"
+        } else {
+            "changed"
+        };
+        paragraphs_out.push((
+            j as f64,
+            Paragraph {
+                op,
+                a: Some(i),
+                b: Some(j),
+                boilerplate: pb[j].boilerplate,
+                words,
+                text: pb[j].raw.clone(),
+            },
+        ));
+    }
+    let (mut bp_added, mut bp_removed) = (Vec::new(), Vec::new());
+    for (j, p) in pb.iter().enumerate() {
+        if b_to_a[j].is_none() {
+            if p.boilerplate {
+                bp_added.push(j);
+            } else {
+                edits.push(Edit::ParagraphAdded {
+                    b: j,
+                    excerpt: excerpt(&p.raw),
+                });
+            }
+            paragraphs_out.push((
+                j as f64,
+                Paragraph {
+                    op: "added",
+                    a: None,
+                    b: Some(j),
+                    boilerplate: p.boilerplate,
+                    words: Vec::new(),
+                    text: p.raw.clone(),
+                },
+            ));
+        }
+    }
+    for (i, p) in pa.iter().enumerate() {
+        if a_to_b[i].is_none() {
+            if p.boilerplate {
+                bp_removed.push(i);
+            } else if !tail.contains(&i) {
+                edits.push(Edit::ParagraphRemoved {
+                    a: i,
+                    excerpt: excerpt(&p.raw),
+                });
+            }
+            // Place it just after the B paragraph aligned with its predecessor in A.
+            let at = (0..i)
+                .rev()
+                .find_map(|x| a_to_b[x])
+                .map_or(-0.5, |j| j as f64 + 0.5);
+            paragraphs_out.push((
+                at,
+                Paragraph {
+                    op: "removed",
+                    a: Some(i),
+                    b: None,
+                    boilerplate: p.boilerplate,
+                    words: Vec::new(),
+                    text: p.raw.clone(),
+                },
+            ));
+        }
+    }
+    for (i, j) in moved {
+        edits.push(Edit::ParagraphMoved { a: i, b: j });
+    }
+    if !bp_added.is_empty() {
+        edits.push(Edit::BoilerplateAdded { b: bp_added });
+    }
+    if !bp_removed.is_empty() {
+        edits.push(Edit::BoilerplateRemoved { a: bp_removed });
+    }
+    if changed > 0 {
+        edits.push(Edit::WordsChanged {
+            count: changed,
+            examples,
+        });
+    }
+    if noisy > 0 {
+        edits.push(Edit::Noise {
+            words: noisy,
+            rate: (noisy as f64 / aligned_words.max(1) as f64 * 10_000.0).round() / 10_000.0,
+        });
+    }
+    paragraphs_out.sort_by(|x, y| x.0.total_cmp(&y.0));
+
+    let (sa, sb) = (word_sets(&pa), word_sets(&pb));
+    let shared = sa.intersection(&sb).count() as f64;
+    let round = |x: f64| (x * 10_000.0).round() / 10_000.0;
+    Report {
+        a: a.id.to_string(),
+        b: b.id.to_string(),
+        similarity: round(
+            shared / (sa.len() + sb.len()).saturating_sub(shared as usize).max(1) as f64,
+        ),
+        containment: round(shared / sa.len().min(sb.len()).max(1) as f64),
+        edits,
+        paragraphs: paragraphs_out.into_iter().map(|(_, p)| p).collect(),
+    }
+}
+
+/// Writes the report for a terminal: the edit summary, then the paragraphs with their
+/// changes marked (`+` added, `-` removed, `~` changed, `↕` moved), in colour when `color`.
+pub fn write_text(r: &Report, color: bool, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    let paint = |code: &str, s: &str| {
+        if color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    };
+    writeln!(
+        out,
+        "{}",
+        paint(
+            "1",
+            &format!(
+                "{} → {}   similarity {:.2}, containment {:.2}",
+                r.a, r.b, r.similarity, r.containment
+            )
+        )
+    )?;
+    if r.edits.is_empty() {
+        writeln!(out, "  no edits")?;
+    }
+    for e in &r.edits {
+        writeln!(out, "  • {}", e.summary())?;
+    }
+    writeln!(out)?;
+    for p in &r.paragraphs {
+        let furniture = if p.boilerplate { " [boilerplate]" } else { "" };
+        match p.op {
+            "equal" => writeln!(out, "  {}", paint("2", &p.text))?,
+            "added" => writeln!(out, "{}", paint("32", &format!("+ {}{furniture}", p.text)))?,
+            "removed" => writeln!(out, "{}", paint("31", &format!("- {}{furniture}", p.text)))?,
+            op => {
+                let mark = if op == "moved" { "↕" } else { "~" };
+                let changes: Vec<String> = p
+                    .words
+                    .iter()
+                    .map(|w| match w.split_at(1) {
+                        ("+", rest) => paint("32", &format!("+{rest}")),
+                        (_, rest) => paint("31", &format!("-{rest}")),
+                    })
+                    .collect();
+                writeln!(out, "{} {}", paint("33", mark), p.text)?;
+                if !changes.is_empty() {
+                    writeln!(out, "    {}", changes.join(" "))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn excerpt(raw: &str) -> String {
+    let words: Vec<&str> = raw.split_whitespace().take(12).collect();
+    let more = raw.split_whitespace().count() > 12;
+    format!("{}{}", words.join(" "), if more { " …" } else { "" })
+}
+
+impl Edit {
+    /// A one-line description.
+    pub fn summary(&self) -> String {
+        match self {
+            Edit::Truncated { paragraphs, words } => match (paragraphs, words) {
+                (p, 0) => format!("truncated: last {p} paragraph(s) cut"),
+                (0, w) => format!("truncated: last {w} word(s) cut"),
+                (p, w) => format!("truncated: last {p} paragraph(s) and {w} word(s) cut"),
+            },
+            Edit::ParagraphAdded { b, excerpt } => format!("paragraph {b} added: {excerpt}"),
+            Edit::ParagraphRemoved { a, excerpt } => format!("paragraph {a} removed: {excerpt}"),
+            Edit::ParagraphMoved { a, b } => format!("paragraph {a} moved to {b}"),
+            Edit::HeadlineChanged { a, b } => format!("headline: {a:?} → {b:?}"),
+            Edit::BoilerplateAdded { b } => format!("boilerplate added ({} paragraph(s))", b.len()),
+            Edit::BoilerplateRemoved { a } => {
+                format!("boilerplate removed ({} paragraph(s))", a.len())
+            }
+            Edit::DatelineChanged { a, b } => format!("dateline: {a:?} → {b:?}"),
+            Edit::WordsChanged { count, examples } => {
+                format!(
+                    "{count} word(s) changed{}",
+                    if examples.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", examples.join(", "))
+                    }
+                )
+            }
+            Edit::Noise { words, rate } => format!(
+                "noise: {words} word(s) with letter-level changes ({:.1}%)",
+                rate * 100.0
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const P1: &str = "LONDON (Wire) — The council approved the new harbour bridge on Monday after a long debate.";
+    const P2: &str =
+        "Engineers said construction would start in spring and take about two years to finish.";
+    const P3: &str =
+        "Residents near the site have complained about noise from the preparatory works.";
+    const P4: &str = "The bridge will carry a tram line as well as cars, bicycles and pedestrians.";
+
+    fn v<'a>(id: &'a str, text: &'a str) -> Version<'a> {
+        Version {
+            id,
+            title: None,
+            text,
+        }
+    }
+
+    fn kinds(r: &Report) -> Vec<&'static str> {
+        r.edits
+            .iter()
+            .map(|e| match e {
+                Edit::Truncated { .. } => "truncated",
+                Edit::ParagraphAdded { .. } => "paragraph_added",
+                Edit::ParagraphRemoved { .. } => "paragraph_removed",
+                Edit::ParagraphMoved { .. } => "paragraph_moved",
+                Edit::HeadlineChanged { .. } => "headline_changed",
+                Edit::BoilerplateAdded { .. } => "boilerplate_added",
+                Edit::BoilerplateRemoved { .. } => "boilerplate_removed",
+                Edit::DatelineChanged { .. } => "dateline_changed",
+                Edit::WordsChanged { .. } => "words_changed",
+                Edit::Noise { .. } => "noise",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn identical_versions_have_no_edits() {
+        let t = [P1, P2, P3].join("\n\n");
+        let r = diff(v("a", &t), v("b", &t));
+        assert!(r.edits.is_empty(), "{:?}", r.edits);
+        assert_eq!(r.similarity, 1.0);
+        assert!(r.paragraphs.iter().all(|p| p.op == "equal"));
+    }
+
+    #[test]
+    fn a_cut_tail_is_truncation_not_removal() {
+        let a = [P1, P2, P3, P4].join("\n\n");
+        let b = [P1, P2, "Read more local news at the Harbor Gazette."].join("\n\n");
+        let r = diff(v("a", &a), v("b", &b));
+        assert_eq!(kinds(&r), ["truncated", "boilerplate_added"]);
+        assert_eq!(
+            r.edits[0],
+            Edit::Truncated {
+                paragraphs: 2,
+                words: 0
+            }
+        );
+        assert_eq!(r.containment, 1.0);
+        // A paragraph cut mid-way is a truncation by words.
+        let b = [P1, "Engineers said construction would start in spring"].join("\n\n");
+        let r = diff(v("a", &a), v("b", &b));
+        assert_eq!(
+            r.edits[0],
+            Edit::Truncated {
+                paragraphs: 2,
+                words: 7
+            }
+        );
+    }
+
+    #[test]
+    fn moves_are_moves() {
+        let a = [P1, P2, P3, P4].join("\n\n");
+        let b = [P1, P3, P2, P4].join("\n\n");
+        let r = diff(v("a", &a), v("b", &b));
+        assert_eq!(kinds(&r), ["paragraph_moved"]);
+    }
+
+    #[test]
+    fn ocr_noise_is_the_same_paragraph_with_small_changes() {
+        let a = [P1, P2, P3].join("\n\n");
+        let noisy =
+            "Engineers sald constructlon would start in spring and take abont two years to finish.";
+        let b = [P1, noisy, P3].join("\n\n");
+        let r = diff(v("a", &a), v("b", &b));
+        assert_eq!(kinds(&r), ["noise"]);
+        assert_eq!(r.paragraphs[1].op, "changed");
+        assert!(matches!(r.edits[0], Edit::Noise { words: 3, .. }));
+    }
+
+    #[test]
+    fn inserted_paragraph_new_headline_dateline_and_words() {
+        let a = [P1, P2, P3].join("\n\n");
+        let local = "Local shop owners told the Gazette they hoped the bridge would bring more visitors to the old town.";
+        let p1 = "PORT ALDER — The council approved the new harbour crossing on Monday after a long debate.";
+        let b = [p1, P2, local, P3].join("\n\n");
+        let r = diff(
+            Version {
+                id: "a",
+                title: Some("Bridge approved"),
+                text: &a,
+            },
+            Version {
+                id: "b",
+                title: Some("Council says yes to bridge"),
+                text: &b,
+            },
+        );
+        assert_eq!(
+            kinds(&r),
+            [
+                "headline_changed",
+                "dateline_changed",
+                "paragraph_added",
+                "words_changed"
+            ]
+        );
+        assert_eq!(
+            r.paragraphs.iter().map(|p| p.op).collect::<Vec<_>>(),
+            ["changed", "equal", "added", "equal"]
+        );
+        let removed = [P1, P3].join("\n\n");
+        let r = diff(v("a", &a), v("b", &removed));
+        assert_eq!(kinds(&r), ["paragraph_removed"]);
+    }
+
+    #[test]
+    fn json_shape() {
+        let a = [P1, P2].join("\n\n");
+        let r = diff(v("a", &a), v("b", P1));
+        let j = serde_json::to_value(&r).unwrap();
+        assert_eq!(j["edits"][0]["kind"], "truncated");
+        assert_eq!(j["paragraphs"][1]["op"], "removed");
+        for key in ["a", "b", "similarity", "containment", "edits", "paragraphs"] {
+            assert!(j.get(key).is_some(), "{key}");
+        }
+    }
+}

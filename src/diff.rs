@@ -103,7 +103,8 @@ pub enum Edit {
 /// How one paragraph pair (or lone paragraph) aligned.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Paragraph {
-    /// `equal`, `changed`, `moved`, `added` or `removed`.
+    /// `equal`, `changed`, `moved`, `added`, `removed`, or `continued` (the rest of a
+    /// paragraph the version split in two).
     pub op: &'static str,
     /// Index in A.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -199,7 +200,7 @@ fn mark_mastheads(ps: &mut [Para], aligned: &[Option<usize>]) {
 
 /// Phrases of outlet furniture: subscription pleas, copyright lines, comment rules, ads.
 fn is_boilerplate(norm: &str) -> bool {
-    const CUES: [&str; 16] = [
+    const CUES: [&str; 19] = [
         "subscribe",
         "newsletter",
         "all rights reserved",
@@ -216,8 +217,18 @@ fn is_boilerplate(norm: &str) -> bool {
         "story continues",
         "free articles",
         "local news you can trust",
+        "wire service",
+        "edited for length",
+        "contributed to this report",
     ];
     norm.split(' ').count() < 60 && CUES.iter().any(|c| norm.contains(c))
+}
+
+/// Share of the larger paragraph's 4-grams found in the smaller: low when a short line (a
+/// headline put in the text) merely echoes a long paragraph.
+fn coverage(a: &Para, b: &Para) -> f64 {
+    overlap(a, b) * a.grams.len().min(b.grams.len()) as f64
+        / a.grams.len().max(b.grams.len()).max(1) as f64
 }
 
 fn overlap(a: &Para, b: &Para) -> f64 {
@@ -316,8 +327,12 @@ pub fn diff(a: Version, b: Version) -> Report {
     let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
     for (i, p) in pa.iter().enumerate() {
         for (j, q) in pb.iter().enumerate() {
+            // Outlet furniture aligns only with the very same furniture.
+            if p.boilerplate != q.boilerplate {
+                continue;
+            }
             let s = overlap(p, q);
-            if s >= SAME_PARAGRAPH {
+            if s >= if p.boilerplate { 0.9 } else { SAME_PARAGRAPH } && coverage(p, q) >= 0.25 {
                 pairs.push((s, i, j));
             }
         }
@@ -339,7 +354,40 @@ pub fn diff(a: Version, b: Version) -> Report {
             b_to_a[j] = Some(i);
         }
     }
+    // A paragraph split in two (or two merged into one) leaves a piece without a partner:
+    // it continues its neighbour's partner when that contains it.
+    let mut cont_b = vec![false; pb.len()];
+    let mut cont_a = vec![false; pa.len()];
+    for j in 0..pb.len() {
+        if b_to_a[j].is_some() {
+            continue;
+        }
+        let neighbour = [j.wrapping_sub(1), j + 1]
+            .into_iter()
+            .filter(|&k| k < pb.len() && !cont_b[k])
+            .find_map(|k| b_to_a[k].filter(|&i| overlap(&pb[j], &pa[i]) >= SAME_PARAGRAPH));
+        if let Some(i) = neighbour {
+            b_to_a[j] = Some(i);
+            cont_b[j] = true;
+        }
+    }
+    for i in 0..pa.len() {
+        if a_to_b[i].is_some() {
+            continue;
+        }
+        let neighbour = [i.wrapping_sub(1), i + 1]
+            .into_iter()
+            .filter(|&k| k < pa.len() && !cont_a[k])
+            .find_map(|k| {
+                a_to_b[k].filter(|&j| !cont_b[j] && overlap(&pa[i], &pb[j]) >= SAME_PARAGRAPH)
+            });
+        if let Some(j) = neighbour {
+            a_to_b[i] = Some(j);
+            cont_a[i] = true;
+        }
+    }
     let matched: Vec<(usize, usize)> = (0..pb.len())
+        .filter(|&j| !cont_b[j])
         .filter_map(|j| b_to_a[j].map(|i| (i, j)))
         .collect();
     // A few words alone above or below the story (an outlet's name, "Advertisement") are
@@ -350,7 +398,11 @@ pub fn diff(a: Version, b: Version) -> Report {
 
     let mut edits = Vec::new();
     if let (Some(ta), Some(tb)) = (a.title, b.title) {
-        let o = NormalizeOptions::default();
+        // Typography aside, any change counts, case included ("Title Case" is a rewrite).
+        let o = NormalizeOptions {
+            case_fold: false,
+            ..NormalizeOptions::default()
+        };
         if normalize(ta, o) != normalize(tb, o) {
             edits.push(Edit::HeadlineChanged {
                 a: ta.to_string(),
@@ -371,26 +423,22 @@ pub fn diff(a: Version, b: Version) -> Report {
         });
     }
 
-    // The cut tail: A's body paragraphs after the last one B kept, when B has nothing of its
-    // own after that point but boilerplate.
-    let last_kept_a = (0..pa.len()).rev().find(|&i| a_to_b[i].is_some());
+    // The cut tail: A's body paragraphs after the last one B kept (a republisher may add a
+    // paragraph of its own after the cut; that is reported as added).
+    let last_kept_a = (0..pa.len())
+        .rev()
+        .find(|&i| a_to_b[i].is_some() && !pa[i].boilerplate);
     let mut tail: Vec<usize> = Vec::new();
     let mut cut_words = 0;
     if let Some(la) = last_kept_a {
         let lb = a_to_b[la].expect("kept");
-        let b_after_is_furniture = pb[lb + 1..]
-            .iter()
-            .enumerate()
-            .all(|(k, p)| p.boilerplate || b_to_a[lb + 1 + k].is_some());
-        if b_after_is_furniture {
-            tail = (la + 1..pa.len())
-                .filter(|&i| !pa[i].boilerplate && a_to_b[i].is_none())
-                .collect();
-            // A word-level cut: B's last kept paragraph is a strict prefix of A's.
-            let (wa, wb) = (&pa[la].words, &pb[lb].words);
-            if wb.len() < wa.len() && wa[..wb.len()] == wb[..] {
-                cut_words = wa.len() - wb.len();
-            }
+        tail = (la + 1..pa.len())
+            .filter(|&i| !pa[i].boilerplate && a_to_b[i].is_none())
+            .collect();
+        // A word-level cut: B's last kept paragraph is a strict prefix of A's.
+        let (wa, wb) = (&pa[la].words, &pb[lb].words);
+        if wb.len() < wa.len() && wa[..wb.len()] == wb[..] {
+            cut_words = wa.len() - wb.len();
         }
     }
     if !tail.is_empty() || cut_words > 0 {
@@ -408,7 +456,16 @@ pub fn diff(a: Version, b: Version) -> Report {
     let deadline = Instant::now() + DEADLINE;
     let mut moved = Vec::new();
     for (k, &(i, j)) in matched.iter().enumerate() {
-        let (wa, wb) = (&pa[i].words, &pb[j].words);
+        // The words of the pair, with the pieces that continue either side.
+        let wa: Vec<String> = (0..pa.len())
+            .filter(|&x| x == i || (cont_a[x] && a_to_b[x] == Some(j)))
+            .flat_map(|x| pa[x].words.iter().cloned())
+            .collect();
+        let wb: Vec<String> = (0..pb.len())
+            .filter(|&y| y == j || (cont_b[y] && b_to_a[y] == Some(i)))
+            .flat_map(|y| pb[y].words.iter().cloned())
+            .collect();
+        let (wa, wb) = (&wa, &wb);
         aligned_words += wb.len();
         let mut words = Vec::new();
         // A word-level cut is reported as the cut, not as deleted words.
@@ -484,6 +541,21 @@ pub fn diff(a: Version, b: Version) -> Report {
                 text: pb[j].raw.clone(),
             },
         ));
+    }
+    for (j, p) in pb.iter().enumerate() {
+        if cont_b[j] {
+            paragraphs_out.push((
+                j as f64,
+                Paragraph {
+                    op: "continued",
+                    a: b_to_a[j],
+                    b: Some(j),
+                    boilerplate: p.boilerplate,
+                    words: Vec::new(),
+                    text: p.raw.clone(),
+                },
+            ));
+        }
     }
     let (mut bp_added, mut bp_removed) = (Vec::new(), Vec::new());
     for (j, p) in pb.iter().enumerate() {

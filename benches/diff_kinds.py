@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Measures `wiretrace diff` against the edits the simulator recorded.
+
+For every document of a wiresim corpus that has a parent, diffs parent → child and checks
+that each recorded edit (the truth's `ops`) is reported with the matching kind, and that
+`truncated` is not claimed where nothing was cut.
+
+    python3 benches/diff_kinds.py [--corpus ../shared/eval/dev/wire_dev.jsonl]
+"""
+import argparse, collections, json, os, subprocess, sys, tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEV = os.path.join(ROOT, "..", "shared", "eval", "dev")
+# truth op → the edit kind that must report it (None: not scored)
+EXPECT = {
+    "truncate": "truncated",
+    "insert_local_para": "paragraph_added",
+    "update_append": "paragraph_added",
+    "delete_para": "paragraph_removed",
+    "swap_paras": "paragraph_moved",
+    "headline_rewrite": "headline_changed",
+    "boilerplate": "boilerplate_added",
+    "dateline": "dateline_changed",
+    "word_subst": "words_changed",
+    "ocr_noise": "noise",
+}
+TARGET = {"truncated", "paragraph_added", "paragraph_removed", "paragraph_moved", "headline_changed"}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", default=os.path.join(DEV, "wire_dev.jsonl"))
+    ap.add_argument("--truth", default=None)
+    a = ap.parse_args()
+    truth_path = a.truth or a.corpus.replace(".jsonl", ".truth.jsonl")
+    if not os.path.exists(a.corpus):
+        sys.exit(f"diff_kinds: {a.corpus} is absent")
+    truth = [json.loads(l) for l in open(truth_path)]
+    pairs = [(t["parent"], t["id"], t.get("ops", [])) for t in truth if t.get("parent")]
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    exe = os.path.join(ROOT, "target", "release", "wiretrace")
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+        for p, c, _ in pairs:
+            f.write(json.dumps({"a": p, "b": c}) + "\n")
+    out = subprocess.run([exe, "diff", "--pairs", f.name, "--corpus", a.corpus, "--format", "json"],
+                         check=True, capture_output=True, text=True).stdout
+    os.unlink(f.name)
+    reports = [json.loads(l) for l in out.splitlines()]
+    hit, total = collections.Counter(), collections.Counter()
+    trunc_fp = trunc_neg = 0
+    for (p, c, ops), r in zip(pairs, reports):
+        kinds = {e["kind"] for e in r["edits"]}
+        names = {o["op"] for o in ops}
+        for o in names:
+            k = EXPECT.get(o)
+            if k:
+                total[o] += 1
+                hit[o] += k in kinds
+        if "truncate" not in names:
+            trunc_neg += 1
+            trunc_fp += "truncated" in kinds
+    print(f"{len(pairs)} parent → child pairs from {os.path.basename(a.corpus)}")
+    print(f"{'truth op':20s} {'reported as':20s} {'found':>7s} {'of':>6s} {'share':>7s}")
+    for o, k in EXPECT.items():
+        if total[o]:
+            mark = "  (target ≥ 0.90)" if k in TARGET else ""
+            print(f"{o:20s} {k:20s} {hit[o]:7d} {total[o]:6d} {hit[o] / total[o]:7.3f}{mark}")
+    print(f"truncated claimed on {trunc_fp} of {trunc_neg} pairs that were not cut: {trunc_fp / max(1, trunc_neg):.3f} (target ≤ 0.05)")
+
+
+if __name__ == "__main__":
+    main()

@@ -28,6 +28,8 @@ pub enum Command {
     Dedup(Box<DedupArgs>),
     /// Show how version B differs from version A: edits and aligned paragraphs.
     Diff(DiffArgs),
+    /// Show a story's lineage: every version under the one it derives from, with its edits.
+    Story(StoryArgs),
     /// Score a clustering (dedup rows) against ground truth.
     Eval(EvalArgs),
 }
@@ -330,4 +332,27 @@ pub enum DiffFormat {
     Text,
     /// One JSON object per pair.
     Json,
+}
+
+/// `wiretrace story`.
+#[derive(Debug, Args)]
+pub struct StoryArgs {
+    /// Id of any version of the story.
+    pub id: String,
+    /// Corpus files (JSON Lines, .gz, .zst, text folders) that hold the story.
+    #[arg(long, num_args = 1.., required = true, value_name = "FILE")]
+    pub corpus: Vec<String>,
+    /// Rows written by `wiretrace dedup` for this corpus (else it is clustered now, with the
+    /// default settings).
+    #[arg(long, value_name = "CLUSTERS")]
+    pub clusters: Option<PathBuf>,
+    /// JSON key of the id.
+    #[arg(long, default_value = "id")]
+    pub id_field: String,
+    /// JSON key of the text.
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    /// Threads and verbosity.
+    #[command(flatten)]
+    pub common: Common,
 }

@@ -62,6 +62,35 @@ pub fn parse(s: &str) -> Option<i64> {
     }
 }
 
+/// Formats seconds since the epoch as `YYYY-MM-DD HH:MM` (UTC).
+///
+/// ```
+/// assert_eq!(wiretrace::date::format(1_736_143_966), "2025-01-06 06:12");
+/// ```
+pub fn format(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+/// The inverse of [`days_from_civil`] (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
 fn digits(b: &[u8]) -> Option<i64> {
     b.iter().try_fold(0i64, |acc, &c| {
         c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
@@ -100,6 +129,17 @@ mod tests {
         assert_eq!(parse("2025-01-06T07:12:46+01:00"), Some(1_736_143_966));
         assert_eq!(parse("1900-01-01"), Some(-2_208_988_800));
         assert_eq!(parse("2024-02-29"), Some(1_709_164_800));
+    }
+
+    #[test]
+    fn formats_back() {
+        for s in ["1970-01-01", "1900-03-01", "2024-02-29", "2025-12-31"] {
+            assert_eq!(super::format(parse(s).unwrap()), format!("{s} 00:00"));
+        }
+        assert_eq!(
+            super::format(parse("2025-01-06T06:12:46Z").unwrap()),
+            "2025-01-06 06:12"
+        );
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub struct Label {
     /// Parent id, `None` for an origin.
     #[serde(default, deserialize_with = "opt_string_or_number")]
     pub parent: Option<String>,
+    /// Similarity to the parent, when the rows carry it (dedup rows do).
+    #[serde(default)]
+    pub similarity: Option<f64>,
 }
 
 fn string_or_number<'de, D: serde::Deserializer<'de>>(
@@ -175,6 +178,7 @@ mod tests {
             id: id.into(),
             cluster: c.into(),
             parent: p.map(Into::into),
+            similarity: None,
         }
     }
 

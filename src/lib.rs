@@ -46,6 +46,7 @@ pub mod normalize;
 pub mod output;
 pub mod provenance;
 pub mod shingle;
+pub mod story;
 pub mod verify;
 
 pub use error::{Error, Result};

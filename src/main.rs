@@ -5,7 +5,9 @@ use clap::Parser;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Instant;
-use wiretrace::cli::{Cli, Command, Common, DedupArgs, DiffArgs, DiffFormat, EvalArgs, EvalFormat};
+use wiretrace::cli::{
+    Cli, Command, Common, DedupArgs, DiffArgs, DiffFormat, EvalArgs, EvalFormat, StoryArgs,
+};
 use wiretrace::{dedup, eval, input::Input, output};
 
 fn main() -> ExitCode {
@@ -13,6 +15,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Dedup(a) => run_dedup(*a),
         Command::Diff(a) => run_diff(a),
+        Command::Story(a) => run_story(a),
         Command::Eval(a) => run_eval(a),
     };
     match result {
@@ -257,5 +260,41 @@ fn run_diff(a: DiffArgs) -> anyhow::Result<ExitCode> {
         }
     }
     sink.finish()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_story(a: StoryArgs) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    setup(&a.common)?;
+    let inputs = a
+        .corpus
+        .iter()
+        .map(|s| Input::resolve(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let fields = wiretrace::doc::Fields {
+        id: a.id_field.clone(),
+        text: a.text_field.clone(),
+    };
+    let rows = match &a.clusters {
+        Some(path) => eval::read_labels(path)?,
+        None => {
+            let opts = dedup::Options {
+                fields: fields.clone(),
+                ..Default::default()
+            };
+            wiretrace::story::rows_of(&dedup::run(&inputs, &opts, |_| {})?)
+        }
+    };
+    let members = wiretrace::story::members(&a.id, &rows);
+    anyhow::ensure!(
+        !members.is_empty(),
+        "no document with id {:?} in the clustering rows; check the id",
+        a.id
+    );
+    let docs = wiretrace::lookup::find(&inputs, &fields, &members.into_iter().collect())?;
+    let tree = wiretrace::story::tree(&a.id, &rows, &docs).expect("the id is in the rows");
+    let mut out = std::io::BufWriter::new(std::io::stdout());
+    wiretrace::story::write_tree(&tree, &mut out)?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

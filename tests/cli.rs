@@ -553,3 +553,69 @@ fn diff_names_a_missing_id() {
         .code(2)
         .stderr(predicate::str::contains("no document with id \"nope\""));
 }
+
+#[test]
+fn story_prints_the_lineage_tree() {
+    let out = wiretrace()
+        .args([
+            "story",
+            "w00-2",
+            "--corpus",
+            sample("news.jsonl").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = s.lines().collect();
+    assert!(lines[0].starts_with("story w00-0: 5 version(s)"), "{s}");
+    assert!(
+        lines[1].contains("w00-0") && lines[1].ends_with("origin"),
+        "{s}"
+    );
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.contains("├─ ") || l.contains("└─ "))
+            .count(),
+        4,
+        "{s}"
+    );
+    assert!(
+        s.contains("w00-3") && s.contains("cut 2 paragraph(s)"),
+        "{s}"
+    );
+    // With the rows of an earlier run, the same tree.
+    let dir = tempfile::tempdir().unwrap();
+    let rows = write(
+        dir.path(),
+        "rows.jsonl",
+        &dedup_stdout(&[sample("news.jsonl").to_str().unwrap()]),
+    );
+    let again = wiretrace()
+        .args([
+            "story",
+            "w00-2",
+            "--corpus",
+            sample("news.jsonl").to_str().unwrap(),
+            "--clusters",
+            rows.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(again.stdout).unwrap(), s);
+    wiretrace()
+        .args([
+            "story",
+            "nope",
+            "--corpus",
+            sample("news.jsonl").to_str().unwrap(),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no document with id \"nope\""));
+}

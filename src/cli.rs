@@ -45,6 +45,27 @@ pub struct Common {
     pub quiet: bool,
 }
 
+/// Options naming the JSON keys of records.
+#[derive(Debug, Args, Clone)]
+pub struct FieldArgs {
+    /// JSON key of the id.
+    #[arg(long, default_value = "id")]
+    pub id_field: String,
+    /// JSON key of the text.
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+}
+
+impl FieldArgs {
+    /// The keys as the library takes them.
+    pub fn fields(&self) -> Fields {
+        Fields {
+            id: self.id_field.clone(),
+            text: self.text_field.clone(),
+        }
+    }
+}
+
 /// `wiretrace dedup`.
 #[derive(Debug, Args)]
 pub struct DedupArgs {
@@ -120,12 +141,9 @@ pub struct DedupArgs {
     /// Do not decode HTML entities nor drop tags.
     #[arg(long)]
     pub no_markup: bool,
-    /// JSON key of the id.
-    #[arg(long, default_value = "id")]
-    pub id_field: String,
-    /// JSON key of the text.
-    #[arg(long, default_value = "text")]
-    pub text_field: String,
+    /// JSON keys of id and text.
+    #[command(flatten)]
+    pub fields: FieldArgs,
     /// Count and leave out malformed records and repeated ids instead of stopping.
     #[arg(long)]
     pub skip_invalid: bool,
@@ -254,10 +272,7 @@ impl DedupArgs {
                 LinkageArg::Attach => crate::cluster::Linkage::default(),
             },
             boilerplate_df: self.boilerplate_df,
-            fields: Fields {
-                id: self.id_field.clone(),
-                text: self.text_field.clone(),
-            },
+            fields: self.fields.fields(),
             skip_invalid: self.skip_invalid,
             keep_policy: match self.keep_policy {
                 KeepArg::Earliest => KeepPolicy::Earliest,
@@ -313,12 +328,9 @@ pub struct DiffArgs {
     /// Write here instead of stdout.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// JSON key of the id.
-    #[arg(long, default_value = "id")]
-    pub id_field: String,
-    /// JSON key of the text.
-    #[arg(long, default_value = "text")]
-    pub text_field: String,
+    /// JSON keys of id and text.
+    #[command(flatten)]
+    pub fields: FieldArgs,
     /// Threads and verbosity.
     #[command(flatten)]
     pub common: Common,
@@ -346,12 +358,9 @@ pub struct StoryArgs {
     /// default settings).
     #[arg(long, value_name = "CLUSTERS")]
     pub clusters: Option<PathBuf>,
-    /// JSON key of the id.
-    #[arg(long, default_value = "id")]
-    pub id_field: String,
-    /// JSON key of the text.
-    #[arg(long, default_value = "text")]
-    pub text_field: String,
+    /// JSON keys of id and text.
+    #[command(flatten)]
+    pub fields: FieldArgs,
     /// Threads and verbosity.
     #[command(flatten)]
     pub common: Common,

@@ -185,6 +185,33 @@ fn paragraphs(text: &str) -> Vec<Para> {
         .collect()
 }
 
+/// Gives each unaligned paragraph of `mine` the partner of a neighbour when that partner
+/// (in `theirs`, not itself a continuation) contains it, and marks it a continuation.
+fn attach_pieces(
+    mine: &[Para],
+    theirs: &[Para],
+    partner: &mut [Option<usize>],
+    cont: &mut [bool],
+    their_cont: &[bool],
+) {
+    for x in 0..mine.len() {
+        if partner[x].is_some() {
+            continue;
+        }
+        let neighbour = [x.wrapping_sub(1), x + 1]
+            .into_iter()
+            .filter(|&k| k < mine.len() && !cont[k])
+            .find_map(|k| {
+                partner[k]
+                    .filter(|&y| !their_cont[y] && overlap(&mine[x], &theirs[y]) >= SAME_PARAGRAPH)
+            });
+        if let Some(y) = neighbour {
+            partner[x] = Some(y);
+            cont[x] = true;
+        }
+    }
+}
+
 /// Marks unaligned paragraphs of at most five words before the first or after the last
 /// aligned one as boilerplate.
 fn mark_mastheads(ps: &mut [Para], aligned: &[Option<usize>]) {
@@ -358,34 +385,8 @@ pub fn diff(a: Version, b: Version) -> Report {
     // it continues its neighbour's partner when that contains it.
     let mut cont_b = vec![false; pb.len()];
     let mut cont_a = vec![false; pa.len()];
-    for j in 0..pb.len() {
-        if b_to_a[j].is_some() {
-            continue;
-        }
-        let neighbour = [j.wrapping_sub(1), j + 1]
-            .into_iter()
-            .filter(|&k| k < pb.len() && !cont_b[k])
-            .find_map(|k| b_to_a[k].filter(|&i| overlap(&pb[j], &pa[i]) >= SAME_PARAGRAPH));
-        if let Some(i) = neighbour {
-            b_to_a[j] = Some(i);
-            cont_b[j] = true;
-        }
-    }
-    for i in 0..pa.len() {
-        if a_to_b[i].is_some() {
-            continue;
-        }
-        let neighbour = [i.wrapping_sub(1), i + 1]
-            .into_iter()
-            .filter(|&k| k < pa.len() && !cont_a[k])
-            .find_map(|k| {
-                a_to_b[k].filter(|&j| !cont_b[j] && overlap(&pa[i], &pb[j]) >= SAME_PARAGRAPH)
-            });
-        if let Some(j) = neighbour {
-            a_to_b[i] = Some(j);
-            cont_a[i] = true;
-        }
-    }
+    attach_pieces(&pb, &pa, &mut b_to_a, &mut cont_b, &cont_a);
+    attach_pieces(&pa, &pb, &mut a_to_b, &mut cont_a, &cont_b);
     let matched: Vec<(usize, usize)> = (0..pb.len())
         .filter(|&j| !cont_b[j])
         .filter_map(|j| b_to_a[j].map(|i| (i, j)))

@@ -165,10 +165,7 @@ fn run_diff(a: DiffArgs) -> anyhow::Result<ExitCode> {
     use std::io::Write;
     use wiretrace::diff::{self, Version};
     setup(&a.common)?;
-    let fields = wiretrace::doc::Fields {
-        id: a.id_field.clone(),
-        text: a.text_field.clone(),
-    };
+    let fields = a.fields.fields();
     // The pairs to compare, as ids (or file paths when there is no corpus).
     let pairs: Vec<(String, String)> = match &a.pairs {
         Some(path) => {
@@ -271,10 +268,7 @@ fn run_story(a: StoryArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|s| Input::resolve(s))
         .collect::<Result<Vec<_>, _>>()?;
-    let fields = wiretrace::doc::Fields {
-        id: a.id_field.clone(),
-        text: a.text_field.clone(),
-    };
+    let fields = a.fields.fields();
     let rows = match &a.clusters {
         Some(path) => eval::read_labels(path)?,
         None => {

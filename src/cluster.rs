@@ -41,12 +41,6 @@ impl UnionFind {
         self.size[a as usize] += self.size[b as usize];
         true
     }
-
-    /// Size of `x`'s set.
-    pub fn size_of(&mut self, x: u32) -> u32 {
-        let r = self.find(x);
-        self.size[r as usize]
-    }
 }
 
 /// How verified pairs become stories.

@@ -81,11 +81,6 @@ impl Corpus {
         &self.shingles[self.offsets[i]..self.offsets[i + 1]]
     }
 
-    /// All shingles of all documents, back to back.
-    pub fn all_shingles(&self) -> &[u32] {
-        &self.shingles
-    }
-
     /// Total number of stored shingles.
     pub fn total_shingles(&self) -> usize {
         self.shingles.len()

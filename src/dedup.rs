@@ -11,7 +11,7 @@ use crate::lsh::{self, Bands};
 use crate::minhash::{MinHasher, Scheme};
 use crate::normalize::NormalizeOptions;
 use crate::shingle::{text_shingles, ShingleKind};
-use crate::verify::{self, Edge, Rule, Similarity};
+use crate::verify::{self, Rule, Similarity};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -368,16 +368,6 @@ pub fn cluster_corpus(mut corpus: Corpus, opts: &Options, mut stats: Stats) -> R
         invalid: Vec::new(),
         stats,
     })
-}
-
-/// The edges touching each document, for stages that walk the graph.
-pub fn adjacency(n: usize, edges: &[Edge]) -> Vec<Vec<(u32, Similarity)>> {
-    let mut adj = vec![Vec::new(); n];
-    for e in edges {
-        adj[e.a as usize].push((e.b, e.sim));
-        adj[e.b as usize].push((e.a, e.sim));
-    }
-    adj
 }
 
 /// Development aid: every candidate pair with its measures, as TSV (set

@@ -52,12 +52,4 @@ impl Error {
             source,
         }
     }
-
-    /// True when the error is about the input data (as opposed to the machine or the options).
-    pub fn is_bad_input(&self) -> bool {
-        matches!(
-            self,
-            Error::InvalidRecord { .. } | Error::DuplicateId { .. } | Error::Usage(_)
-        )
-    }
 }

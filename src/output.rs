@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 pub enum Sink {
     /// Standard output.
     Stdout(BufWriter<io::Stdout>),
+    /// Something that is not a regular file (`/dev/null`, a named pipe, a terminal): written
+    /// in place, since renaming a file over it would replace the device or pipe itself.
+    Special(BufWriter<std::fs::File>),
     /// A temporary file that becomes `path` on [`Sink::finish`].
     File {
         /// The final path.
@@ -33,6 +36,19 @@ impl Sink {
                 1 << 16,
                 io::stdout(),
             ))),
+            Some(p) if std::fs::metadata(p).is_ok_and(|m| !m.is_file()) => {
+                if std::fs::metadata(p).is_ok_and(|m| m.is_dir()) {
+                    return Err(Error::Usage(format!(
+                        "{}: is a folder; name a file to write",
+                        p.display()
+                    )));
+                }
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(p)
+                    .map_err(|e| Error::io(p, e))?;
+                Ok(Sink::Special(BufWriter::with_capacity(1 << 16, f)))
+            }
             Some(p) => {
                 let dir = match p.parent() {
                     Some(d) if !d.as_os_str().is_empty() => d,
@@ -54,6 +70,7 @@ impl Sink {
     pub fn finish(self) -> Result<()> {
         match self {
             Sink::Stdout(mut w) => w.flush().map_err(|e| Error::io("<stdout>", e)),
+            Sink::Special(mut w) => w.flush().map_err(|e| Error::io("<output>", e)),
             Sink::File { path, tmp } => {
                 let f = tmp
                     .into_inner()
@@ -70,12 +87,14 @@ impl Write for Sink {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Sink::Stdout(w) => w.write(buf),
+            Sink::Special(w) => w.write(buf),
             Sink::File { tmp, .. } => tmp.write(buf),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Sink::Stdout(w) => w.flush(),
+            Sink::Special(w) => w.flush(),
             Sink::File { tmp, .. } => tmp.flush(),
         }
     }

@@ -144,7 +144,7 @@ fn keep_writes_one_version_per_story_exactly_as_read() {
             "dedup",
             "-q",
             "-o",
-            "/dev/null",
+            dir.path().join("rows.jsonl").to_str().unwrap(),
             "--keep-policy",
             policy,
             "--keep",
@@ -183,7 +183,7 @@ fn text_folders_read_dates_and_authors() {
             "dedup",
             "-q",
             "-o",
-            "/dev/null",
+            dir.path().join("rows.jsonl").to_str().unwrap(),
             sample("stories").to_str().unwrap(),
             "--keep",
             keep.to_str().unwrap(),
@@ -618,4 +618,40 @@ fn story_prints_the_lineage_tree() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("no document with id \"nope\""));
+}
+
+/// Regression: `-o /dev/null` once renamed a temporary file over /dev/null, replacing the
+/// device with a regular file. Outputs that are not regular files are written in place.
+#[test]
+fn outputs_that_are_not_regular_files_are_written_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("rows.pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo is not available");
+        return;
+    }
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    wiretrace()
+        .args([
+            "dedup",
+            "-q",
+            sample("news.jsonl").to_str().unwrap(),
+            "-o",
+            fifo.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let got = reader.join().unwrap();
+    assert_eq!(rows(&got).len(), 55);
+    assert!(
+        std::fs::metadata(&fifo).unwrap().file_type().is_fifo(),
+        "still a named pipe"
+    );
+    let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(leftovers, 1, "no temporary file beside the pipe");
 }

@@ -129,7 +129,11 @@ fn bench_lsh(c: &mut Criterion) {
     g.throughput(Throughput::Elements(n as u64));
     let nb = bands.bands;
     g.bench_function("candidates", |b| {
-        b.iter(|| black_box(lsh::candidates(|d, band| keys[d * nb + band], nb, &active).len()))
+        b.iter(|| {
+            let key = |d: usize, band: usize| keys[d * nb + band];
+            let first = |x: usize, y: usize| (0..nb).find(|&band| key(x, band) == key(y, band));
+            black_box(lsh::candidates(key, first, nb, &active).len())
+        })
     });
     g.finish();
 }

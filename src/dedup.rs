@@ -330,8 +330,15 @@ pub fn cluster_corpus(mut corpus: Corpus, opts: &Options, mut stats: Stats) -> R
 
     let t = Instant::now();
     let active: Vec<bool> = (0..n).map(|i| !corpus.set(i).is_empty()).collect();
+    let sig = |d: usize| &sigs[d * k..d * k + bands.bands * bands.rows];
     let cands = lsh::candidates(
-        |d, b| lsh::band_key(&sigs[d * k..(d + 1) * k], bands, b),
+        |d, b| lsh::band_key(sig(d), bands, b),
+        |x, y| {
+            let rows = |d| sig(d).chunks_exact(bands.rows);
+            rows(x)
+                .zip(rows(y))
+                .position(|(p, q)| p.iter().zip(q).all(|(u, v)| u == v))
+        },
         bands.bands,
         &active,
     );

@@ -17,6 +17,9 @@
 //! 6. [`output`] writes the rows and the cleaned corpus atomically; [`eval`] scores a run
 //!    against ground truth.
 //!
+//! Showing versions: [`diff`] aligns two versions' paragraphs and summarises the edits,
+//! [`story`] draws a story's lineage, [`lookup`] finds documents by id in a corpus.
+//!
 //! [`dedup::run`] runs it all:
 //!
 //! ```no_run

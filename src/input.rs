@@ -85,7 +85,7 @@ pub struct RecordRef {
     pub start: usize,
     /// End of the byte range.
     pub end: usize,
-    /// Index of the input in the list given to [`read_chunks`].
+    /// Index of the input in the list given to [`for_each_chunk`].
     pub input: u32,
     /// 1-based line number (JSONL) or file number (text folders).
     pub line: u64,

@@ -7,7 +7,7 @@
 //!   reference and for users who want the textbook estimator. Its inner loop is compiled for
 //!   AVX2 and AVX-512 as well and picked at run time, so a portable binary uses what the CPU has.
 //!
-//! Both give Pr[sig_a[i] == sig_b[i]] = Jaccard(a, b).
+//! Both give `Pr[sig_a[i] == sig_b[i]]` = Jaccard(a, b).
 
 use crate::shingle::mix64;
 

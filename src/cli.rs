@@ -30,6 +30,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Show a story's lineage: every version under the one it derives from, with its edits.
     Story(StoryArgs),
+    /// Write a self-contained HTML report: overview, stories, timelines and diffs.
+    Report(ReportArgs),
     /// Score a clustering (dedup rows) against ground truth.
     Eval(EvalArgs),
 }
@@ -358,6 +360,27 @@ pub struct StoryArgs {
     /// default settings).
     #[arg(long, value_name = "CLUSTERS")]
     pub clusters: Option<PathBuf>,
+    /// JSON keys of id and text.
+    #[command(flatten)]
+    pub fields: FieldArgs,
+    /// Threads and verbosity.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `wiretrace report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The corpus: JSON Lines files (plain, .gz or .zst) or folders of .txt stories.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// Rows written by `wiretrace dedup` for this corpus (else it is clustered now, with the
+    /// default settings).
+    #[arg(long, value_name = "CLUSTERS")]
+    pub clusters: Option<PathBuf>,
+    /// Write the page here (replaced atomically) instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// JSON keys of id and text.
     #[command(flatten)]
     pub fields: FieldArgs,

@@ -26,6 +26,17 @@ pub struct Version<'a> {
     pub text: &'a str,
 }
 
+impl<'a> Version<'a> {
+    /// The version a document is.
+    pub fn of(d: &'a crate::doc::Document) -> Self {
+        Version {
+            id: &d.id,
+            title: d.title.as_deref(),
+            text: &d.text,
+        }
+    }
+}
+
 /// One edit of B against A.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -120,6 +131,9 @@ pub struct Paragraph {
     pub words: Vec<String>,
     /// The paragraph as B has it (as A had it, for a removed one).
     pub text: String,
+    /// The paragraph as A had it, for a changed or moved pair.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub a_text: Option<String>,
 }
 
 /// The whole comparison.
@@ -538,6 +552,7 @@ pub fn diff(a: Version, b: Version) -> Report {
                 a: Some(i),
                 b: Some(j),
                 boilerplate: pb[j].boilerplate,
+                a_text: (op != "equal").then(|| pa[i].raw.clone()),
                 words,
                 text: pb[j].raw.clone(),
             },
@@ -554,6 +569,7 @@ pub fn diff(a: Version, b: Version) -> Report {
                     boilerplate: p.boilerplate,
                     words: Vec::new(),
                     text: p.raw.clone(),
+                    a_text: None,
                 },
             ));
         }
@@ -578,6 +594,7 @@ pub fn diff(a: Version, b: Version) -> Report {
                     boilerplate: p.boilerplate,
                     words: Vec::new(),
                     text: p.raw.clone(),
+                    a_text: None,
                 },
             ));
         }
@@ -606,6 +623,7 @@ pub fn diff(a: Version, b: Version) -> Report {
                     boilerplate: p.boilerplate,
                     words: Vec::new(),
                     text: p.raw.clone(),
+                    a_text: None,
                 },
             ));
         }

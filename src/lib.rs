@@ -48,6 +48,7 @@ pub mod minhash;
 pub mod normalize;
 pub mod output;
 pub mod provenance;
+pub mod report;
 pub mod shingle;
 pub mod story;
 pub mod verify;

@@ -6,7 +6,8 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Instant;
 use wiretrace::cli::{
-    Cli, Command, Common, DedupArgs, DiffArgs, DiffFormat, EvalArgs, EvalFormat, StoryArgs,
+    Cli, Command, Common, DedupArgs, DiffArgs, DiffFormat, EvalArgs, EvalFormat, ReportArgs,
+    StoryArgs,
 };
 use wiretrace::{dedup, eval, input::Input, output};
 
@@ -16,6 +17,7 @@ fn main() -> ExitCode {
         Command::Dedup(a) => run_dedup(*a),
         Command::Diff(a) => run_diff(a),
         Command::Story(a) => run_story(a),
+        Command::Report(a) => run_report(a),
         Command::Eval(a) => run_eval(a),
     };
     match result {
@@ -233,18 +235,7 @@ fn run_diff(a: DiffArgs) -> anyhow::Result<ExitCode> {
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut sink = output::Sink::open(a.output.as_deref())?;
     for (x, y) in &pairs {
-        fn version<'a>(
-            docs: &'a std::collections::HashMap<String, wiretrace::doc::Document>,
-            id: &'a str,
-        ) -> Version<'a> {
-            let d = &docs[id];
-            Version {
-                id,
-                title: d.title.as_deref(),
-                text: &d.text,
-            }
-        }
-        let report = diff::diff(version(&docs, x), version(&docs, y));
+        let report = diff::diff(Version::of(&docs[x]), Version::of(&docs[y]));
         match a.format {
             DiffFormat::Json => {
                 serde_json::to_writer(&mut sink, &report)?;
@@ -260,6 +251,50 @@ fn run_diff(a: DiffArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Clustering rows: read from `clusters`, or from a dedup run over `inputs` now.
+fn rows(
+    inputs: &[Input],
+    fields: &wiretrace::doc::Fields,
+    clusters: Option<&std::path::Path>,
+) -> anyhow::Result<Vec<eval::Label>> {
+    Ok(match clusters {
+        Some(path) => eval::read_labels(path)?,
+        None => {
+            let opts = dedup::Options {
+                fields: fields.clone(),
+                ..Default::default()
+            };
+            wiretrace::story::rows_of(&dedup::run(inputs, &opts, |_| {})?)
+        }
+    })
+}
+
+fn run_report(a: ReportArgs) -> anyhow::Result<ExitCode> {
+    use std::collections::HashMap;
+    setup(&a.common)?;
+    let inputs = a
+        .inputs
+        .iter()
+        .map(|s| Input::resolve(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let fields = a.fields.fields();
+    let rows = rows(&inputs, &fields, a.clusters.as_deref())?;
+    let mut size: HashMap<&str, usize> = HashMap::new();
+    for r in &rows {
+        *size.entry(&r.cluster).or_default() += 1;
+    }
+    let ids = rows
+        .iter()
+        .filter(|r| size[r.cluster.as_str()] > 1)
+        .map(|r| r.id.clone())
+        .collect();
+    let docs = wiretrace::lookup::find(&inputs, &fields, &ids)?;
+    let mut sink = output::Sink::open(a.output.as_deref())?;
+    wiretrace::report::write(&rows, &docs, &mut sink).context("cannot write the report")?;
+    sink.finish()?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run_story(a: StoryArgs) -> anyhow::Result<ExitCode> {
     use std::io::Write;
     setup(&a.common)?;
@@ -269,16 +304,7 @@ fn run_story(a: StoryArgs) -> anyhow::Result<ExitCode> {
         .map(|s| Input::resolve(s))
         .collect::<Result<Vec<_>, _>>()?;
     let fields = a.fields.fields();
-    let rows = match &a.clusters {
-        Some(path) => eval::read_labels(path)?,
-        None => {
-            let opts = dedup::Options {
-                fields: fields.clone(),
-                ..Default::default()
-            };
-            wiretrace::story::rows_of(&dedup::run(&inputs, &opts, |_| {})?)
-        }
-    };
+    let rows = rows(&inputs, &fields, a.clusters.as_deref())?;
     let members = wiretrace::story::members(&a.id, &rows);
     anyhow::ensure!(
         !members.is_empty(),

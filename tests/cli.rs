@@ -655,3 +655,41 @@ fn outputs_that_are_not_regular_files_are_written_in_place() {
     let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
     assert_eq!(leftovers, 1, "no temporary file beside the pipe");
 }
+
+#[test]
+fn report_is_one_self_contained_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    wiretrace()
+        .args([
+            "report",
+            sample("news.jsonl").to_str().unwrap(),
+            "-o",
+            page.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    // Nothing is fetched from elsewhere: no external scripts, styles or images.
+    for needle in ["<script src", "<link", "<img", "@import"] {
+        assert!(!html.contains(needle), "{needle}");
+    }
+    // The data is inline and complete: 55 documents, the 15 stories with several versions.
+    let tag = "type=\"application/json\">";
+    let start = html.find(tag).unwrap() + tag.len();
+    let end = start + html[start..].find("</script>").unwrap();
+    let data: serde_json::Value =
+        serde_json::from_str(&html[start..end].replace("<\\/", "</")).unwrap();
+    assert_eq!(data["documents"], 55);
+    assert_eq!(data["stories"], 23);
+    let list = data["list"].as_array().unwrap();
+    assert_eq!(list.len(), 15);
+    assert_eq!(
+        list[0]["versions"].as_array().unwrap().len(),
+        5,
+        "largest story first"
+    );
+    let v = &list[0]["versions"][1];
+    assert!(v["diff"]["edits"].is_array() && v["parent"].is_string());
+}

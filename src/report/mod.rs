@@ -1,0 +1,112 @@
+//! The HTML report: one self-contained page (styles, script and data inline; no network) with
+//! an overview of the corpus, a searchable list of stories, and per story the timeline of its
+//! versions, the lineage, and each version's diff against its parent, rendered on demand so
+//! the page stays responsive with many thousands of stories.
+
+use crate::diff::{self, Version};
+use crate::doc::Document;
+use crate::eval::Label;
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Serialize)]
+struct Page {
+    documents: usize,
+    stories: usize,
+    duplicates: usize,
+    sources: Vec<(String, usize)>,
+    list: Vec<StoryView>,
+}
+
+#[derive(Serialize)]
+struct StoryView {
+    id: String,
+    title: String,
+    versions: Vec<VersionView>,
+}
+
+#[derive(Serialize)]
+struct VersionView {
+    id: String,
+    date: String,
+    source: String,
+    title: String,
+    parent: Option<String>,
+    similarity: Option<f64>,
+    diff: Option<diff::Report>,
+}
+
+/// Writes the report for clustering `rows` and the documents of every story with more than
+/// one version (`docs`).
+pub fn write(
+    rows: &[Label],
+    docs: &HashMap<String, Document>,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    let mut members: HashMap<&str, Vec<&Label>> = HashMap::new();
+    for r in rows {
+        members.entry(&r.cluster).or_default().push(r);
+    }
+    let mut republished: HashMap<String, usize> = HashMap::new();
+    let mut list = Vec::new();
+    for r in rows.iter().filter(|r| r.parent.is_none()) {
+        let Some(versions) = members.get(r.cluster.as_str()).filter(|v| v.len() > 1) else {
+            continue;
+        };
+        let mut views: Vec<VersionView> = versions
+            .iter()
+            .filter_map(|v| {
+                let d = docs.get(&v.id)?;
+                let diff = v
+                    .parent
+                    .as_ref()
+                    .and_then(|p| docs.get(p))
+                    .map(|p| diff::diff(Version::of(p), Version::of(d)));
+                if v.parent.is_some() {
+                    *republished
+                        .entry(d.source.clone().unwrap_or_else(|| "(unknown)".into()))
+                        .or_default() += 1;
+                }
+                Some(VersionView {
+                    id: v.id.clone(),
+                    date: d.date.map(crate::date::format).unwrap_or_default(),
+                    source: d.source.clone().unwrap_or_default(),
+                    title: d.title.clone().unwrap_or_default(),
+                    parent: v.parent.clone(),
+                    similarity: v.similarity,
+                    diff,
+                })
+            })
+            .collect();
+        views.sort_by(|a, b| (a.date.is_empty(), &a.date).cmp(&(b.date.is_empty(), &b.date)));
+        let title = docs
+            .get(&r.id)
+            .and_then(|d| d.title.clone())
+            .unwrap_or_default();
+        list.push(StoryView {
+            id: r.id.clone(),
+            title,
+            versions: views,
+        });
+    }
+    list.sort_by(|a, b| {
+        b.versions
+            .len()
+            .cmp(&a.versions.len())
+            .then(a.id.cmp(&b.id))
+    });
+    let mut sources: Vec<(String, usize)> = republished.into_iter().collect();
+    sources.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    sources.truncate(15);
+    let page = Page {
+        documents: rows.len(),
+        stories: rows.iter().filter(|r| r.parent.is_none()).count(),
+        duplicates: rows.iter().filter(|r| r.parent.is_some()).count(),
+        sources,
+        list,
+    };
+    // `</` inside the JSON would end the script element early.
+    let data = serde_json::to_string(&page)?.replace("</", "<\\/");
+    let html = include_str!("page.html").replacen("__DATA__", &data, 1);
+    out.write_all(html.as_bytes())
+}

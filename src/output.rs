@@ -76,6 +76,18 @@ impl Sink {
                     .into_inner()
                     .map_err(|e| Error::io(&path, e.into_error()))?;
                 f.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
+                // Temporary files are private (0600); the output gets the permissions of the
+                // file it replaces, or the usual 0644 for a new one.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    let perms = std::fs::metadata(&path)
+                        .map(|m| m.permissions())
+                        .unwrap_or_else(|_| std::fs::Permissions::from_mode(0o644));
+                    f.as_file()
+                        .set_permissions(perms)
+                        .map_err(|e| Error::io(&path, e))?;
+                }
                 f.persist(&path).map_err(|e| Error::io(&path, e.error))?;
                 Ok(())
             }

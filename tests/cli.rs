@@ -400,6 +400,23 @@ fn output_file_is_replaced_atomically_only_on_success() {
         })
         .count();
     assert_eq!(leftovers, 0, "no temporary file left behind");
+    // A new output is readable like any file (not private like the temporary file).
+    use std::os::unix::fs::PermissionsExt;
+    let fresh = dir.path().join("fresh.jsonl");
+    wiretrace()
+        .args([
+            "dedup",
+            "-q",
+            sample("news.jsonl").to_str().unwrap(),
+            "-o",
+            fresh.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777,
+        0o644
+    );
 }
 
 /// The development corpora live outside the project; CI has them at ../shared/eval.

@@ -42,6 +42,11 @@ impl Input {
         Ok(Input::Dir(path, files))
     }
 
+    /// Resolves every argument, stopping at the first that cannot be read.
+    pub fn resolve_all(args: &[String]) -> Result<Vec<Input>> {
+        args.iter().map(|a| Input::resolve(a)).collect()
+    }
+
     /// The name used in messages.
     pub fn name(&self) -> String {
         match self {

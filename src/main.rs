@@ -50,11 +50,7 @@ fn run_dedup(a: DedupArgs) -> anyhow::Result<ExitCode> {
     setup(&a.common)?;
     let opts = a.options()?;
     let start = Instant::now();
-    let mut inputs = a
-        .inputs
-        .iter()
-        .map(|s| Input::resolve(s))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut inputs = Input::resolve_all(&a.inputs)?;
     if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
         anyhow::bail!("stdin (-) can be read only once; name it once among the inputs");
     }
@@ -218,11 +214,7 @@ fn run_diff(a: DiffArgs) -> anyhow::Result<ExitCode> {
         }
         m
     } else {
-        let inputs = a
-            .corpus
-            .iter()
-            .map(|s| Input::resolve(s))
-            .collect::<Result<Vec<_>, _>>()?;
+        let inputs = Input::resolve_all(&a.corpus)?;
         let ids = pairs
             .iter()
             .flat_map(|(x, y)| [x.clone(), y.clone()])
@@ -272,11 +264,7 @@ fn rows(
 fn run_report(a: ReportArgs) -> anyhow::Result<ExitCode> {
     use std::collections::HashMap;
     setup(&a.common)?;
-    let inputs = a
-        .inputs
-        .iter()
-        .map(|s| Input::resolve(s))
-        .collect::<Result<Vec<_>, _>>()?;
+    let inputs = Input::resolve_all(&a.inputs)?;
     let fields = a.fields.fields();
     let rows = rows(&inputs, &fields, a.clusters.as_deref())?;
     let mut size: HashMap<&str, usize> = HashMap::new();
@@ -298,11 +286,7 @@ fn run_report(a: ReportArgs) -> anyhow::Result<ExitCode> {
 fn run_story(a: StoryArgs) -> anyhow::Result<ExitCode> {
     use std::io::Write;
     setup(&a.common)?;
-    let inputs = a
-        .corpus
-        .iter()
-        .map(|s| Input::resolve(s))
-        .collect::<Result<Vec<_>, _>>()?;
+    let inputs = Input::resolve_all(&a.corpus)?;
     let fields = a.fields.fields();
     let rows = rows(&inputs, &fields, a.clusters.as_deref())?;
     let members = wiretrace::story::members(&a.id, &rows);

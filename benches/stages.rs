@@ -165,6 +165,7 @@ fn bench_boilerplate(c: &mut Criterion) {
             let source = Some(corpus.intern_source(&format!("outlet{}", (i + copy) % 7)));
             let info = DocInfo {
                 id: format!("{copy}-{i}"),
+                title: None,
                 date: None,
                 len: 0,
                 source,

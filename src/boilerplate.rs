@@ -72,8 +72,12 @@ impl Boilerplate {
     /// Learns the boilerplate of `corpus`: shingles in more than `max_df` of its documents,
     /// and each outlet's own.
     pub fn learn(corpus: &Corpus, max_df: u32) -> Self {
-        let widespread = widespread(corpus, max_df);
-        let outlet = outlet_boilerplate(corpus);
+        Boilerplate::from_sets(widespread(corpus, max_df), outlet_boilerplate(corpus))
+    }
+
+    /// Boilerplate made of given sets: the corpus-wide set and one set per outlet (by the
+    /// corpus's outlet index).
+    pub fn from_sets(widespread: ShingleSet, outlet: Vec<ShingleSet>) -> Self {
         let mut any = vec![0u64; 1 << (BITMAP_BITS - 6)];
         for &x in widespread.iter().chain(outlet.iter().flatten()) {
             let bit = x >> (32 - BITMAP_BITS);
@@ -119,6 +123,31 @@ impl Boilerplate {
         self.widespread.len()
     }
 
+    /// Adds `widespread` to the corpus-wide set and `outlet[i]` to outlet `i`'s set: what an
+    /// index learned from earlier batches joins what this batch teaches.
+    pub fn merge(self, widespread: &[u32], outlet: &[Vec<u32>]) -> Self {
+        let mut w = self.widespread;
+        w.extend(widespread.iter().copied());
+        let mut o = self.outlet;
+        if o.len() < outlet.len() {
+            o.resize_with(outlet.len(), ShingleSet::default);
+        }
+        for (set, add) in o.iter_mut().zip(outlet) {
+            set.extend(add.iter().copied());
+        }
+        Boilerplate::from_sets(w, o)
+    }
+
+    /// The corpus-wide set, sorted.
+    pub fn widespread_sorted(&self) -> Vec<u32> {
+        sorted(&self.widespread)
+    }
+
+    /// Outlet `i`'s own set, sorted (empty when it has none).
+    pub fn outlet_sorted(&self, i: usize) -> Vec<u32> {
+        self.outlet.get(i).map(sorted).unwrap_or_default()
+    }
+
     /// Moves the shingles that count as evidence to the front of the set (keeping their
     /// order) and returns how many there are.
     ///
@@ -162,6 +191,12 @@ impl Boilerplate {
         }
         w
     }
+}
+
+fn sorted(set: &ShingleSet) -> Vec<u32> {
+    let mut v: Vec<u32> = set.iter().copied().collect();
+    v.sort_unstable();
+    v
 }
 
 /// Evenly spaced indices of `n` items, at most `k` of them.
@@ -259,6 +294,7 @@ mod tests {
     fn info(source: Option<u32>) -> DocInfo {
         DocInfo {
             id: String::new(),
+            title: None,
             date: None,
             len: 0,
             source,

@@ -34,6 +34,10 @@ pub enum Command {
     Report(ReportArgs),
     /// Score a clustering (dedup rows) against ground truth.
     Eval(EvalArgs),
+    /// Build and maintain a persistent index of an archive, for `check`.
+    Index(IndexArgs),
+    /// Check a new batch against an index and itself; exit 1 when too much of it is duplicate.
+    Check(CheckArgs),
 }
 
 /// Options every command shares.
@@ -387,4 +391,200 @@ pub struct ReportArgs {
     /// Threads and verbosity.
     #[command(flatten)]
     pub common: Common,
+}
+
+/// `wiretrace index`.
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// What to do with the index.
+    #[command(subcommand)]
+    pub command: IndexCommand,
+}
+
+/// The `index` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Add documents (created when missing; ids already indexed are skipped and counted).
+    Add(IndexAddArgs),
+    /// Documents, stories, parameters and size on disk.
+    Stats(IndexStatsArgs),
+    /// Remove documents by id.
+    Remove(IndexRemoveArgs),
+}
+
+/// `wiretrace index add`.
+#[derive(Debug, Args)]
+pub struct IndexAddArgs {
+    /// The index file (an SQLite database).
+    #[arg(long, value_name = "PATH")]
+    pub index: PathBuf,
+    /// JSON Lines files (plain, .gz or .zst), folders of .txt stories, or - for stdin.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// For a new index: Jaccard similarity LSH aims to catch [default: 0.1].
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// For a new index: MinHash signature length [default: 256].
+    #[arg(long)]
+    pub num_perm: Option<usize>,
+    /// For a new index: LSH bands (with --rows).
+    #[arg(long, requires = "rows")]
+    pub bands: Option<usize>,
+    /// For a new index: LSH rows per band (with --bands).
+    #[arg(long, requires = "bands")]
+    pub rows: Option<usize>,
+    /// For a new index: seed of the MinHash permutations.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// For a new index: keep one shingle in 2^N while reading [default: 1].
+    #[arg(long, value_name = "N")]
+    pub sample: Option<u32>,
+    /// Seconds to wait for another add or remove to finish before giving up.
+    #[arg(long, default_value_t = 600, value_name = "SECONDS")]
+    pub wait: u64,
+    /// JSON keys of id and text.
+    #[command(flatten)]
+    pub fields: FieldArgs,
+    /// Count and leave out malformed records and repeated ids instead of stopping.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Output format of the summary.
+    #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
+    pub format: EvalFormat,
+    /// Threads and verbosity.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+impl IndexAddArgs {
+    /// The pipeline options for reading (fields, invalid records).
+    pub fn base(&self) -> Options {
+        Options {
+            fields: self.fields.fields(),
+            skip_invalid: self.skip_invalid,
+            ..Options::default()
+        }
+    }
+
+    /// The index parameters asked for on the command line, or `None` when none was given
+    /// (an existing index then uses its own).
+    pub fn requested(&self) -> Result<Option<crate::index::Params>> {
+        if self.threshold.is_none()
+            && self.num_perm.is_none()
+            && self.bands.is_none()
+            && self.seed.is_none()
+            && self.sample.is_none()
+        {
+            return Ok(None);
+        }
+        let mut opts = self.base();
+        if let Some(t) = self.threshold {
+            if !(t > 0.0 && t < 1.0) {
+                return Err(Error::Usage(format!(
+                    "--threshold {t}: give a number between 0 and 1, e.g. 0.2"
+                )));
+            }
+            opts.threshold = t;
+        }
+        if let Some(k) = self.num_perm {
+            if !(1..=1024).contains(&k) {
+                return Err(Error::Usage(format!("--num-perm {k}: give 1 to 1024")));
+            }
+            opts.num_perm = k;
+        }
+        opts.bands = self
+            .bands
+            .zip(self.rows)
+            .map(|(bands, rows)| Bands { bands, rows });
+        let b = opts.bands();
+        if b.bands == 0 || b.rows == 0 || b.bands * b.rows > opts.num_perm {
+            return Err(Error::Usage(format!(
+                "--bands {} × --rows {} must be at least 1 each and use at most --num-perm {} values",
+                b.bands, b.rows, opts.num_perm
+            )));
+        }
+        if let Some(s) = self.seed {
+            opts.seed = s;
+        }
+        if let Some(s) = self.sample {
+            if s > 8 {
+                return Err(Error::Usage(format!("--sample {s}: give 0 to 8")));
+            }
+            opts.sample = s;
+        }
+        Ok(Some(crate::index::Params::from_options(&opts)))
+    }
+}
+
+/// `wiretrace index stats`.
+#[derive(Debug, Args)]
+pub struct IndexStatsArgs {
+    /// The index file.
+    #[arg(long, value_name = "PATH")]
+    pub index: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
+    pub format: EvalFormat,
+    /// Threads and verbosity.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `wiretrace index remove`.
+#[derive(Debug, Args)]
+pub struct IndexRemoveArgs {
+    /// The index file.
+    #[arg(long, value_name = "PATH")]
+    pub index: PathBuf,
+    /// A file of ids to remove, one per line (- for stdin).
+    #[arg(long, value_name = "FILE")]
+    pub ids: PathBuf,
+    /// Seconds to wait for another add or remove to finish before giving up.
+    #[arg(long, default_value_t = 600, value_name = "SECONDS")]
+    pub wait: u64,
+    /// Threads and verbosity.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `wiretrace check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The index to check against (its parameters are used).
+    #[arg(long, value_name = "PATH")]
+    pub index: PathBuf,
+    /// The new batch: JSON Lines files (plain, .gz or .zst), folders of .txt stories, or -.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// Largest share of duplicate documents that still passes (exit 0); above it, exit 1.
+    #[arg(long, default_value_t = 0.0, value_name = "RATE")]
+    pub max_dup_rate: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+    /// Write the report here (replaced atomically) instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// JSON keys of id and text.
+    #[command(flatten)]
+    pub fields: FieldArgs,
+    /// Count and leave out malformed records and repeated ids instead of stopping.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Threads and verbosity.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `check --format`.
+#[derive(Debug, Clone, Copy, PartialEq, ValueEnum)]
+pub enum CheckFormat {
+    /// The verdict and one line per duplicate.
+    Text,
+    /// One JSON object: documents, duplicates, rate, results with their matches.
+    Json,
+    /// A summary for a CI log or a pull-request comment.
+    Markdown,
+    /// GitHub Actions annotations.
+    Github,
 }

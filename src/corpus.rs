@@ -8,6 +8,8 @@ pub struct DocInfo {
     pub id: String,
     /// Publication time (seconds since the epoch), when known.
     pub date: Option<i64>,
+    /// Headline, when known.
+    pub title: Option<String>,
     /// Length of the text in bytes.
     pub len: u32,
     /// Its outlet, as an index into [`Corpus::sources`], when known.
@@ -81,6 +83,19 @@ impl Corpus {
         &self.shingles[self.offsets[i]..self.offsets[i + 1]]
     }
 
+    /// A new corpus of the documents `keep` accepts, in the same order.
+    pub fn filter(&self, keep: impl Fn(usize) -> bool) -> Corpus {
+        let mut c = Corpus::new();
+        for i in (0..self.len()).filter(|&i| keep(i)) {
+            let mut info = self.docs[i].clone();
+            info.source = info
+                .source
+                .map(|s| c.intern_source(&self.sources[s as usize]));
+            c.push(info, self.set(i));
+        }
+        c
+    }
+
     /// Total number of stored shingles.
     pub fn total_shingles(&self) -> usize {
         self.shingles.len()
@@ -123,6 +138,7 @@ mod tests {
     fn info(id: &str) -> DocInfo {
         DocInfo {
             id: id.into(),
+            title: None,
             date: None,
             len: 0,
             source: None,

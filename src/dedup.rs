@@ -223,6 +223,7 @@ pub fn read_corpus(
                 let info = DocInfo {
                     id: d.id,
                     date: d.date,
+                    title: d.title,
                     len: d.text.len().min(u32::MAX as usize) as u32,
                     source: None,
                     input: r.input,
@@ -291,7 +292,21 @@ pub fn run(inputs: &[Input], opts: &Options, progress: impl FnMut(usize)) -> Res
 }
 
 /// Clusters an already read corpus (the stages after reading).
-pub fn cluster_corpus(mut corpus: Corpus, opts: &Options, mut stats: Stats) -> Result<Dedup> {
+pub fn cluster_corpus(corpus: Corpus, opts: &Options, stats: Stats) -> Result<Dedup> {
+    cluster_corpus_with(corpus, opts, stats, |_, b| b, |_, _| {})
+}
+
+/// [`cluster_corpus`] with two hooks for the index: `boilerplate` may change the boilerplate
+/// learned from the corpus before it is discounted (to join what an index learned before),
+/// and `signatures` sees the discounted corpus and its signatures (`num_perm` values per
+/// document) before they are dropped.
+pub fn cluster_corpus_with(
+    mut corpus: Corpus,
+    opts: &Options,
+    mut stats: Stats,
+    boilerplate: impl FnOnce(&Corpus, Boilerplate) -> Boilerplate,
+    signatures: impl FnOnce(&Corpus, &[u32]),
+) -> Result<Dedup> {
     if opts.num_perm == 0 {
         return Err(Error::Usage("--num-perm must be at least 1".into()));
     }
@@ -312,7 +327,7 @@ pub fn cluster_corpus(mut corpus: Corpus, opts: &Options, mut stats: Stats) -> R
     let t = Instant::now();
     let df = opts.boilerplate_df(n);
     stats.boilerplate_df = df;
-    let boiler = Boilerplate::learn(&corpus, df);
+    let boiler = boilerplate(&corpus, Boilerplate::learn(&corpus, df));
     let sources: Vec<Option<u32>> = corpus.docs.iter().map(|d| d.source).collect();
     corpus.retain_sets(|i, s| boiler.discount(s, sources[i]));
     drop(boiler);
@@ -326,6 +341,7 @@ pub fn cluster_corpus(mut corpus: Corpus, opts: &Options, mut stats: Stats) -> R
         .enumerate()
         .with_min_len(64)
         .for_each(|(i, sig)| hasher.signature(corpus.set(i), sig));
+    signatures(&corpus, &sigs);
     stats.timings.push(("minhash", t.elapsed()));
 
     let t = Instant::now();

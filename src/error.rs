@@ -39,6 +39,14 @@ pub enum Error {
     /// Options that cannot work together or are out of range.
     #[error("{0}")]
     Usage(String),
+    /// The index cannot be opened, read or written.
+    #[error("{path}: {reason}")]
+    Index {
+        /// The index file.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        reason: String,
+    },
 }
 
 /// Shorthand for results of this library.

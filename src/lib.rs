@@ -32,6 +32,7 @@
 #![warn(missing_docs)]
 
 pub mod boilerplate;
+pub mod check;
 pub mod cli;
 pub mod cluster;
 pub mod corpus;
@@ -41,6 +42,7 @@ pub mod diff;
 pub mod doc;
 pub mod error;
 pub mod eval;
+pub mod index;
 pub mod input;
 pub mod lookup;
 pub mod lsh;

@@ -6,8 +6,8 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Instant;
 use wiretrace::cli::{
-    Cli, Command, Common, DedupArgs, DiffArgs, DiffFormat, EvalArgs, EvalFormat, ReportArgs,
-    StoryArgs,
+    CheckArgs, CheckFormat, Cli, Command, Common, DedupArgs, DiffArgs, DiffFormat, EvalArgs,
+    EvalFormat, IndexAddArgs, IndexCommand, IndexRemoveArgs, IndexStatsArgs, ReportArgs, StoryArgs,
 };
 use wiretrace::{dedup, eval, input::Input, output};
 
@@ -19,6 +19,12 @@ fn main() -> ExitCode {
         Command::Story(a) => run_story(a),
         Command::Report(a) => run_report(a),
         Command::Eval(a) => run_eval(a),
+        Command::Index(a) => match a.command {
+            IndexCommand::Add(a) => run_index_add(a),
+            IndexCommand::Stats(a) => run_index_stats(a),
+            IndexCommand::Remove(a) => run_index_remove(a),
+        },
+        Command::Check(a) => run_check(a),
     };
     match result {
         Ok(code) => code,
@@ -301,4 +307,178 @@ fn run_story(a: StoryArgs) -> anyhow::Result<ExitCode> {
     wiretrace::story::write_tree(&tree, &mut out)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn timings(t: &[(&'static str, std::time::Duration)]) -> String {
+    t.iter()
+        .map(|(n, t)| format!("{n} {:.2}s", t.as_secs_f64()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn print_invalid(invalid: &[dedup::Invalid]) {
+    if !invalid.is_empty() {
+        eprintln!("  invalid records left out: {}", invalid.len());
+        for inv in invalid.iter().take(10) {
+            eprintln!("    {}: {}", inv.place, inv.reason);
+        }
+    }
+}
+
+fn run_index_add(a: IndexAddArgs) -> anyhow::Result<ExitCode> {
+    setup(&a.common)?;
+    let start = Instant::now();
+    let inputs = Input::resolve_all(&a.inputs)?;
+    let requested = a.requested()?;
+    let r = wiretrace::index::add(
+        &a.index,
+        &inputs,
+        requested.as_ref(),
+        &a.base(),
+        std::time::Duration::from_secs(a.wait),
+        |_| {},
+    )?;
+    if matches!(a.format, EvalFormat::Json) {
+        println!("{}", serde_json::to_string(&r)?);
+    }
+    if !a.common.quiet {
+        let secs = start.elapsed().as_secs_f64().max(1e-9);
+        eprintln!(
+            "wiretrace: added {} documents to {} ({} already indexed, skipped; {} joined indexed stories, {} new stories); {} documents in the index",
+            r.added,
+            a.index.display(),
+            r.skipped,
+            r.joined,
+            r.new_stories,
+            r.documents
+        );
+        print_invalid(&r.invalid);
+        eprintln!(
+            "  wall {secs:.2}s, {:.0} docs/s ({})",
+            r.read as f64 / secs,
+            timings(&r.timings)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_index_stats(a: IndexStatsArgs) -> anyhow::Result<ExitCode> {
+    setup(&a.common)?;
+    let s = wiretrace::index::Index::open(&a.index)?.stats()?;
+    match a.format {
+        EvalFormat::Json => println!("{}", serde_json::to_string_pretty(&s)?),
+        EvalFormat::Table => {
+            let p = &s.params;
+            println!("index        {}", s.path.display());
+            println!("documents    {}", s.documents);
+            println!("stories      {}", s.stories);
+            println!("removed      {}", s.removed);
+            println!(
+                "size         {:.1} MB ({:.0} bytes per document, {} bucket pages)",
+                s.size_bytes as f64 / 1e6,
+                s.bytes_per_document,
+                s.pages
+            );
+            println!(
+                "parameters   {}, sample 1/{}, {} permutations ({}, seed {:#x}), LSH {} bands × {} rows (threshold {}), stored sample 1/{}, format {}",
+                p.shingle,
+                1u32 << p.sample,
+                p.num_perm,
+                p.scheme,
+                p.seed,
+                p.bands,
+                p.rows,
+                p.threshold,
+                1u32 << p.keep_bits,
+                p.format
+            );
+            println!(
+                "normalize    markup {}, nfkc {}, case fold {}, punctuation {}",
+                p.markup, p.nfkc, p.case_fold, p.punctuation
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_index_remove(a: IndexRemoveArgs) -> anyhow::Result<ExitCode> {
+    setup(&a.common)?;
+    let text = if a.ids.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin()).context("cannot read ids from stdin")?
+    } else {
+        std::fs::read_to_string(&a.ids)
+            .with_context(|| format!("{}: cannot read the ids", a.ids.display()))?
+    };
+    let ids: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
+    let (removed, missing) =
+        wiretrace::index::remove(&a.index, &ids, std::time::Duration::from_secs(a.wait))?;
+    if !a.common.quiet {
+        eprintln!(
+            "wiretrace: removed {removed} documents from {}; {} ids were not in the index{}",
+            a.index.display(),
+            missing.len(),
+            if missing.is_empty() {
+                String::new()
+            } else {
+                format!(" (first: {:?})", missing[0])
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_check(a: CheckArgs) -> anyhow::Result<ExitCode> {
+    setup(&a.common)?;
+    anyhow::ensure!(
+        (0.0..=1.0).contains(&a.max_dup_rate),
+        "--max-dup-rate {}: give a share between 0 and 1 (0.05 allows 5% duplicates)",
+        a.max_dup_rate
+    );
+    let start = Instant::now();
+    let inputs = Input::resolve_all(&a.inputs)?;
+    let index = wiretrace::index::Index::open(&a.index)?;
+    let base = dedup::Options {
+        fields: a.fields.fields(),
+        skip_invalid: a.skip_invalid,
+        ..dedup::Options::default()
+    };
+    let (probe, invalid) = index.probe(&inputs, &base, |_| {})?;
+    let report = wiretrace::check::CheckReport::new(&probe, &inputs, &invalid, a.max_dup_rate);
+    let mut sink = output::Sink::open(a.output.as_deref())?;
+    match a.format {
+        CheckFormat::Text => report.write_text(&mut sink),
+        CheckFormat::Json => report.write_json(&mut sink),
+        CheckFormat::Markdown => report.write_markdown(&mut sink),
+        CheckFormat::Github => report.write_github(&mut sink),
+    }
+    .context("cannot write the report")?;
+    sink.finish()?;
+    if !a.common.quiet {
+        let secs = start.elapsed().as_secs_f64().max(1e-9);
+        eprintln!(
+            "wiretrace: checked {} documents against {}: {} duplicates ({:.2}%), {}",
+            report.documents,
+            a.index.display(),
+            report.duplicates,
+            100.0 * report.rate,
+            if report.passed { "pass" } else { "FAIL" }
+        );
+        print_invalid(&invalid);
+        eprintln!(
+            "  {} candidate pairs from the index; wall {secs:.2}s, {:.0} docs/s ({})",
+            probe.candidates,
+            report.documents as f64 / secs,
+            timings(&probe.dedup.stats.timings)
+        );
+    }
+    Ok(if report.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

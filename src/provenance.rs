@@ -163,6 +163,7 @@ mod tests {
     fn doc(id: &str, date: Option<&str>, len: u32) -> DocInfo {
         DocInfo {
             id: id.into(),
+            title: None,
             date: date.and_then(crate::date::parse),
             len,
             source: None,

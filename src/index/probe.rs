@@ -1,0 +1,355 @@
+//! A batch against an index: the batch goes through the dedup pipeline (with the index's
+//! boilerplate joined to its own), then its band keys are looked up in the index's bucket
+//! pages and every candidate is verified on the stored shingle samples.
+
+use super::store::{self, StoredDoc};
+use super::{sample, sample_bound, Params};
+use crate::corpus::Corpus;
+use crate::dedup::{self, Dedup, Options, Stats};
+use crate::error::Result;
+use crate::lsh::{self, Bands};
+use crate::verify::{Rule, Similarity};
+use rayon::prelude::*;
+use rusqlite::Connection;
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Instant;
+
+/// At most this many matches are kept per document (the best).
+pub const MAX_MATCHES: usize = 5;
+
+/// A bucket key shared by more stored documents than this is a stock text (an empty
+/// template, a repeated notice): only its first ones become candidates.
+const WIDE_KEY: usize = 64;
+
+/// Indexed documents read per round of verification (bounds memory whatever the index size).
+const DOC_CHUNK: usize = 8192;
+
+/// An indexed document a batch document was verified against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    /// Its number in the index.
+    pub n: u32,
+    /// Its id.
+    pub id: String,
+    /// Its story (the number of the story's first indexed version).
+    pub story: i64,
+    /// Its text length in bytes.
+    pub length: u32,
+    /// Estimated Jaccard similarity of the two discounted sets.
+    pub similarity: f32,
+    /// Estimated share of the smaller version found in the larger.
+    pub containment: f32,
+    /// Verification evidence ([`Rule::score`]).
+    pub score: f32,
+}
+
+/// An earlier document of the same batch that tells the same story.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BatchMatch {
+    /// Its position in the batch.
+    pub doc: u32,
+    /// Jaccard similarity of the two discounted sets.
+    pub similarity: f32,
+    /// Share of the smaller version found in the larger.
+    pub containment: f32,
+}
+
+/// A batch processed against an index.
+#[derive(Debug)]
+pub struct Probe {
+    /// The batch clustered on its own (discounted sets, one assignment per document).
+    pub dedup: Dedup,
+    /// Every band key of the batch with its document, sorted.
+    pub entries: Vec<(u64, u32)>,
+    /// Per batch document, the indexed documents it was verified against, best first.
+    pub index: Vec<Vec<Match>>,
+    /// The boilerplate used: the index's joined to the batch's (corpus-wide set, then one set
+    /// per outlet of the batch).
+    pub boilerplate: (Vec<u32>, Vec<Vec<u32>>),
+    /// Candidate pairs (batch document, indexed document) from the buckets.
+    pub candidates: usize,
+}
+
+impl Probe {
+    /// Runs the batch `corpus` through the pipeline and against the index behind `conn`
+    /// (`path` names it in errors).
+    pub fn run(
+        conn: &Connection,
+        path: &Path,
+        params: &Params,
+        corpus: Corpus,
+        opts: &Options,
+        mut stats: Stats,
+    ) -> Result<Probe> {
+        let (stored_wide, stored_outlets) = store::boilerplate(conn, path)?;
+        let bands = Bands {
+            bands: params.bands,
+            rows: params.rows,
+        };
+        let k = opts.num_perm;
+        let mut kept_boilerplate = (Vec::new(), Vec::new());
+        let mut entries = Vec::new();
+        let dedup = dedup::cluster_corpus_with(
+            corpus,
+            opts,
+            std::mem::take(&mut stats),
+            |c, learned| {
+                let outlets: Vec<Vec<u32>> = c
+                    .sources
+                    .iter()
+                    .map(|s| stored_outlets.get(s).cloned().unwrap_or_default())
+                    .collect();
+                let b = learned.merge(&stored_wide, &outlets);
+                kept_boilerplate = (
+                    b.widespread_sorted(),
+                    (0..c.sources.len()).map(|i| b.outlet_sorted(i)).collect(),
+                );
+                b
+            },
+            |c, sigs| {
+                entries = (0..c.len())
+                    .into_par_iter()
+                    .filter(|&d| !c.set(d).is_empty())
+                    .flat_map_iter(|d| {
+                        let sig = &sigs[d * k..(d + 1) * k];
+                        (0..bands.bands).map(move |b| (lsh::band_key(sig, bands, b), d as u32))
+                    })
+                    .collect();
+                entries.par_sort_unstable();
+            },
+        )?;
+        let mut probe = Probe {
+            index: vec![Vec::new(); dedup.corpus.len()],
+            dedup,
+            entries,
+            boilerplate: kept_boilerplate,
+            candidates: 0,
+        };
+        let t = Instant::now();
+        let candidates = probe.candidates(conn, path, params)?;
+        probe.candidates = candidates.len();
+        probe
+            .dedup
+            .stats
+            .timings
+            .push(("index lookup", t.elapsed()));
+        let t = Instant::now();
+        probe.verify(conn, path, params, opts, &candidates)?;
+        probe
+            .dedup
+            .stats
+            .timings
+            .push(("index verify", t.elapsed()));
+        Ok(probe)
+    }
+
+    /// Candidate pairs (indexed document, batch document), sorted and distinct: the stored
+    /// entries that share a band key with the batch.
+    fn candidates(
+        &self,
+        conn: &Connection,
+        path: &Path,
+        params: &Params,
+    ) -> Result<Vec<(u32, u32)>> {
+        let (page_of, fine_of) = key_parts(params.page_bits);
+        let mut pages: Vec<u64> = self.entries.iter().map(|e| page_of(e.0)).collect();
+        pages.dedup();
+        let mut out = Vec::new();
+        let mut at = 0usize;
+        store::for_each_page(conn, path, &pages, |page, blob| {
+            // Pages arrive in increasing order, as do the batch's entries.
+            while at < self.entries.len() && page_of(self.entries[at].0) < page {
+                at += 1;
+            }
+            let end = at
+                + self.entries[at..]
+                    .iter()
+                    .take_while(|e| page_of(e.0) == page)
+                    .count();
+            let ours = &self.entries[at..end];
+            let theirs = blob.chunks_exact(8).map(|c| {
+                let fine = u32::from_le_bytes(c[..4].try_into().expect("4 bytes"));
+                let n = u32::from_le_bytes(c[4..].try_into().expect("4 bytes"));
+                (fine, n)
+            });
+            // Merge join on the key bits below the page.
+            let stored: Vec<(u32, u32)> = theirs.collect();
+            let (mut i, mut j) = (0, 0);
+            while i < ours.len() && j < stored.len() {
+                let f = fine_of(ours[i].0);
+                match f.cmp(&stored[j].0) {
+                    std::cmp::Ordering::Less => i += 1,
+                    std::cmp::Ordering::Greater => j += 1,
+                    std::cmp::Ordering::Equal => {
+                        let i_end = i + ours[i..].iter().take_while(|e| fine_of(e.0) == f).count();
+                        let j_end = j + stored[j..].iter().take_while(|e| e.0 == f).count();
+                        for o in &ours[i..i_end] {
+                            for s in stored[j..j_end].iter().take(WIDE_KEY) {
+                                out.push((s.1, o.1));
+                            }
+                        }
+                        i = i_end;
+                        j = j_end;
+                    }
+                }
+            }
+            at = end;
+        })?;
+        out.par_sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Verifies the candidates on the stored samples, reading the indexed documents in chunks.
+    fn verify(
+        &mut self,
+        conn: &Connection,
+        path: &Path,
+        params: &Params,
+        opts: &Options,
+        candidates: &[(u32, u32)],
+    ) -> Result<()> {
+        let cut = params.sample_cut();
+        let corpus = &self.dedup.corpus;
+        let samples: Vec<&[u32]> = (0..corpus.len())
+            .map(|i| sample(corpus.set(i), cut))
+            .collect();
+        let mut ns: Vec<u32> = candidates.iter().map(|c| c.0).collect();
+        ns.dedup();
+        let mut found: Vec<(u32, Match)> = Vec::new();
+        let mut pair = 0usize;
+        for chunk in ns.chunks(DOC_CHUNK) {
+            let mut docs: HashMap<u32, StoredDoc> = HashMap::with_capacity(chunk.len());
+            store::for_each_doc(conn, path, chunk, |d| {
+                docs.insert(d.n, d);
+            })?;
+            let last = *chunk.last().expect("chunks are not empty");
+            let end = pair + candidates[pair..].partition_point(|c| c.0 <= last);
+            found.par_extend(candidates[pair..end].par_iter().filter_map(|&(n, d)| {
+                // A removed document is gone from `docs`; its bucket entries stay until the
+                // page is next rewritten.
+                let stored = docs.get(&n)?;
+                let (sim, score) = compare(samples[d as usize], &stored.shingles, cut, opts)?;
+                Some((
+                    d,
+                    Match {
+                        n,
+                        id: stored.id.clone(),
+                        story: stored.story,
+                        length: stored.length,
+                        similarity: sim.jaccard,
+                        containment: sim.containment,
+                        score,
+                    },
+                ))
+            }));
+            pair = end;
+        }
+        for (d, m) in found {
+            self.index[d as usize].push(m);
+        }
+        for ms in &mut self.index {
+            ms.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.n.cmp(&b.n)));
+            ms.truncate(MAX_MATCHES);
+        }
+        Ok(())
+    }
+
+    /// Per batch document, the earlier documents of the batch (input order) in its story,
+    /// most similar first.
+    pub fn batch_matches(&self) -> Vec<Vec<BatchMatch>> {
+        let d = &self.dedup;
+        let mut stories: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut out = vec![Vec::new(); d.corpus.len()];
+        for (i, a) in d.assignments.iter().enumerate() {
+            if a.empty {
+                continue;
+            }
+            let members = stories.entry(a.cluster).or_default();
+            let set = d.corpus.set(i);
+            let mut ms: Vec<BatchMatch> = members
+                .iter()
+                .take(32)
+                .map(|&j| {
+                    let s = Similarity::of(d.corpus.set(j as usize), set);
+                    BatchMatch {
+                        doc: j,
+                        similarity: s.jaccard,
+                        containment: s.containment,
+                    }
+                })
+                .collect();
+            ms.sort_by(|a, b| {
+                b.containment
+                    .total_cmp(&a.containment)
+                    .then(b.similarity.total_cmp(&a.similarity))
+                    .then(a.doc.cmp(&b.doc))
+            });
+            ms.truncate(3);
+            out[i] = ms;
+            members.push(i as u32);
+        }
+        out
+    }
+}
+
+/// Splits a band key into its page (top `page_bits`) and the next 32 bits.
+pub(super) fn key_parts(
+    page_bits: u32,
+) -> (impl Fn(u64) -> u64 + Copy, impl Fn(u64) -> u32 + Copy) {
+    let shift = 64 - page_bits;
+    (
+        move |k: u64| k >> shift,
+        move |k: u64| (k >> (shift - 32)) as u32,
+    )
+}
+
+/// Verification of a batch document's sample against a stored one: both are cut at the lower
+/// of their bounds (below it both are complete), and the rule weighs the counts scaled to the
+/// whole sets. Returns the similarity and score when the rule accepts the pair.
+fn compare(a: &[u32], b: &[u32], cut: u64, opts: &Options) -> Option<(Similarity, f32)> {
+    let t = sample_bound(a, cut).min(sample_bound(b, cut));
+    let below = |s: &[u32]| s.partition_point(|&x| u64::from(x) < t);
+    let (a, b) = (&a[..below(a)], &b[..below(b)]);
+    if a.is_empty() || b.is_empty() {
+        return None;
+    }
+    let s = Similarity::of(a, b);
+    let rate = (1u64 << 32) as f32 / t as f32;
+    let rule = Rule {
+        scale: (1u32 << opts.sample) as f32 * rate,
+        // Two shared sampled shingles at least: one can be chance.
+        min_shared: ((opts.rule.min_shared as f32 / rate).ceil() as u32).max(2),
+        ..opts.rule
+    };
+    rule.accepts(&s).then(|| (s, rule.score(&s)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_parts_split_the_top_bits() {
+        let (page, fine) = key_parts(18);
+        let k = 0xABCD_EF01_2345_6789u64;
+        assert_eq!(page(k), k >> 46);
+        assert_eq!(fine(k), ((k >> 14) & 0xFFFF_FFFF) as u32);
+    }
+
+    #[test]
+    fn samples_compare_on_their_common_range() {
+        let opts = Options::default();
+        let whole: Vec<u32> = (0..2000u32).map(|i| i * 2_000_000).collect();
+        let cut = 1u64 << 29;
+        let a = sample(&whole, cut);
+        // A copy cut to its first half (by position in the text: every other shingle here).
+        let half: Vec<u32> = whole.iter().copied().step_by(2).collect();
+        let b = sample(&half, cut);
+        let (s, _) = compare(b, a, cut, &opts).expect("a contained copy is accepted");
+        assert!(s.containment > 0.99, "{s:?}");
+        let other: Vec<u32> = (0..2000u32).map(|i| i * 2_000_000 + 1).collect();
+        assert!(compare(sample(&other, cut), a, cut, &opts).is_none());
+    }
+}

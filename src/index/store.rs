@@ -1,0 +1,643 @@
+//! The database side of the index: schema, opening with the right locks, and the reads and
+//! writes of `add`, `remove`, `check` and `stats`.
+
+use super::probe::{key_parts, Probe};
+use super::{sample, Params, FORMAT};
+use crate::dedup::{self, Invalid, Options, Stats};
+use crate::error::{Error, Result};
+use crate::input::Input;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs(
+    n INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    story INTEGER NOT NULL,
+    date INTEGER,
+    source TEXT,
+    title TEXT,
+    length INTEGER NOT NULL,
+    shingles BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS buckets(page INTEGER PRIMARY KEY, entries BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS boilerplate(
+    kind TEXT NOT NULL,
+    outlet TEXT NOT NULL,
+    shingles BLOB NOT NULL,
+    PRIMARY KEY(kind, outlet)
+);
+CREATE TABLE IF NOT EXISTS removed(n INTEGER PRIMARY KEY);
+";
+
+/// Maps a database error on `path` to one clear message.
+fn db(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
+    move |e| {
+        let reason = match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::NotADatabase) => {
+                "not a wiretrace index (not an SQLite database); give the path of an index made by `wiretrace index add`".to_string()
+            }
+            Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked) => {
+                "another `wiretrace index add` or `index remove` is writing to this index; try again when it has finished, or raise --wait".to_string()
+            }
+            _ => format!("{e}; the index could not be read or written (is it a wiretrace index on a writable disk?)"),
+        };
+        Error::Index {
+            path: path.to_path_buf(),
+            reason,
+        }
+    }
+}
+
+fn index_error(path: &Path, reason: impl Into<String>) -> Error {
+    Error::Index {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    }
+}
+
+/// Opens the database for writing (creating the file when missing), in WAL mode.
+fn open_write(path: &Path, wait: Duration) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(db(path))?;
+    conn.busy_timeout(wait).map_err(db(path))?;
+    // WAL: checks read the last committed state while an add writes. FULL: a committed add
+    // survives a power cut too (one fsync per add). The big cache keeps the pages an add
+    // rewrites in memory until commit.
+    conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
+        .map_err(db(path))?;
+    conn.execute_batch(
+        "PRAGMA synchronous=FULL; PRAGMA cache_size=-262144; PRAGMA journal_size_limit=67108864;",
+    )
+    .map_err(db(path))?;
+    Ok(conn)
+}
+
+/// The stored parameters, or `None` when the database has none yet.
+fn read_params(conn: &Connection, path: &Path) -> Result<Option<Params>> {
+    let has_meta: bool = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(db(path))?
+        > 0;
+    if !has_meta {
+        return Ok(None);
+    }
+    let text: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key='params'", [], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(db(path))?;
+    let Some(text) = text else { return Ok(None) };
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| index_error(path, format!("its parameters are unreadable ({e})")))?;
+    let format = value.get("format").and_then(|f| f.as_u64()).unwrap_or(0);
+    if format != u64::from(FORMAT) {
+        return Err(index_error(
+            path,
+            format!("index format {format}, but this wiretrace reads format {FORMAT}; rebuild the index with `wiretrace index add`"),
+        ));
+    }
+    serde_json::from_value(value)
+        .map(Some)
+        .map_err(|e| index_error(path, format!("its parameters are unreadable ({e})")))
+}
+
+/// An index opened to read: `check` and `stats`.
+pub struct Index {
+    conn: Connection,
+    path: PathBuf,
+    params: Params,
+}
+
+/// What `index stats` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexStats {
+    /// The index file.
+    pub path: PathBuf,
+    /// Indexed documents.
+    pub documents: u64,
+    /// Stories among them.
+    pub stories: u64,
+    /// Documents removed so far.
+    pub removed: u64,
+    /// Bucket pages in use.
+    pub pages: u64,
+    /// Bytes on disk (database and write-ahead log).
+    pub size_bytes: u64,
+    /// Bytes per indexed document.
+    pub bytes_per_document: f64,
+    /// The parameters every document was processed with.
+    pub params: Params,
+}
+
+/// What `index add` did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AddReport {
+    /// Documents read from the inputs.
+    pub read: usize,
+    /// Documents added.
+    pub added: usize,
+    /// Documents skipped because their id was already indexed.
+    pub skipped: usize,
+    /// Added documents that joined a story already in the index.
+    pub joined: usize,
+    /// Stories the batch started.
+    pub new_stories: usize,
+    /// Records left out (with `--skip-invalid`).
+    #[serde(skip)]
+    pub invalid: Vec<Invalid>,
+    /// Documents in the index after the add.
+    pub documents: u64,
+    /// Time per stage.
+    #[serde(skip)]
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+impl Index {
+    /// Opens an existing index to read. Readers never block a writer nor wait for one.
+    pub fn open(path: &Path) -> Result<Index> {
+        if !path.exists() {
+            return Err(index_error(
+                path,
+                "no such index; create it with `wiretrace index add --index PATH INPUT…`",
+            ));
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(db(path))?;
+        conn.busy_timeout(Duration::from_secs(30))
+            .map_err(db(path))?;
+        let params = read_params(&conn, path)?.ok_or_else(|| {
+            index_error(
+                path,
+                "not a wiretrace index (it holds no parameters; if its first `index add` was interrupted, run that again)",
+            )
+        })?;
+        Ok(Index {
+            conn,
+            path: path.to_path_buf(),
+            params,
+        })
+    }
+
+    /// The parameters every indexed document was processed with.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// Checks the documents of `inputs` against the index and against each other: the batch
+    /// clustered, with each document's verified matches in the index. Reads one consistent
+    /// snapshot, whatever an `add` running meanwhile commits.
+    pub fn probe(
+        &self,
+        inputs: &[Input],
+        base: &Options,
+        progress: impl FnMut(usize),
+    ) -> Result<(Probe, Vec<Invalid>)> {
+        let opts = self.params.options(base)?;
+        let tx = self.conn.unchecked_transaction().map_err(db(&self.path))?;
+        let t = Instant::now();
+        let (corpus, invalid, bytes) = dedup::read_corpus(inputs, &opts, progress)?;
+        let stats = Stats {
+            bytes,
+            timings: vec![("read+shingle", t.elapsed())],
+            ..Stats::default()
+        };
+        let probe = Probe::run(&tx, &self.path, &self.params, corpus, &opts, stats)?;
+        tx.finish().map_err(db(&self.path))?;
+        Ok((probe, invalid))
+    }
+
+    /// Counts, parameters and size.
+    pub fn stats(&self) -> Result<IndexStats> {
+        let count = |sql: &str| -> Result<u64> {
+            self.conn
+                .query_row(sql, [], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+                .map_err(db(&self.path))
+        };
+        let documents = count("SELECT count(*) FROM docs")?;
+        let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let mut wal = self.path.as_os_str().to_owned();
+        wal.push("-wal");
+        let size_bytes = size(&self.path) + size(Path::new(&wal));
+        Ok(IndexStats {
+            path: self.path.clone(),
+            documents,
+            stories: count("SELECT count(DISTINCT story) FROM docs")?,
+            removed: count("SELECT count(*) FROM removed")?,
+            pages: count("SELECT count(*) FROM buckets")?,
+            size_bytes,
+            bytes_per_document: size_bytes as f64 / documents.max(1) as f64,
+            params: self.params.clone(),
+        })
+    }
+}
+
+/// Adds the documents of `inputs` to the index at `path`, creating it when missing, in one
+/// transaction: after a crash the index is as it was before. `requested` are parameters the
+/// user asked for (an existing index with others is an error); `None` takes the index's, or
+/// the defaults of `base` for a new one. A second writer waits up to `wait` for the lock.
+pub fn add(
+    path: &Path,
+    inputs: &[Input],
+    requested: Option<&Params>,
+    base: &Options,
+    wait: Duration,
+    progress: impl FnMut(usize),
+) -> Result<AddReport> {
+    let mut conn = open_write(path, wait)?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db(path))?;
+    tx.execute_batch(SCHEMA).map_err(db(path))?;
+    let params = match (read_params(&tx, path)?, requested) {
+        (Some(stored), Some(asked)) if stored != *asked => {
+            return Err(index_error(
+                path,
+                format!(
+                    "the index was built with other parameters ({}); leave out the pipeline options to use the index's, or build a new index",
+                    stored.difference(asked).unwrap_or_default()
+                ),
+            ))
+        }
+        (Some(stored), _) => stored,
+        (None, asked) => {
+            let p = asked
+                .cloned()
+                .unwrap_or_else(|| Params::from_options(base));
+            let text = serde_json::to_string(&p).expect("parameters serialize");
+            tx.execute(
+                "INSERT INTO meta(key, value) VALUES ('params', ?1)",
+                params![text],
+            )
+            .map_err(db(path))?;
+            p
+        }
+    };
+    let opts = params.options(base)?;
+    let mut report = AddReport::default();
+    let t = Instant::now();
+    let (corpus, invalid, bytes) = dedup::read_corpus(inputs, &opts, progress)?;
+    report.read = corpus.len();
+    report.invalid = invalid;
+    let indexed: Vec<bool> = {
+        let mut st = tx
+            .prepare("SELECT 1 FROM docs WHERE id = ?1")
+            .map_err(db(path))?;
+        corpus
+            .docs
+            .iter()
+            .map(|d| st.exists(params![d.id]))
+            .collect::<rusqlite::Result<_>>()
+            .map_err(db(path))?
+    };
+    report.skipped = indexed.iter().filter(|x| **x).count();
+    let corpus = if report.skipped > 0 {
+        corpus.filter(|i| !indexed[i])
+    } else {
+        corpus
+    };
+    let stats = Stats {
+        bytes,
+        timings: vec![("read+shingle", t.elapsed())],
+        ..Stats::default()
+    };
+    let probe = Probe::run(&tx, path, &params, corpus, &opts, stats)?;
+    let t = Instant::now();
+    write_batch(&tx, path, &params, &probe, &mut report)?;
+    tx.commit().map_err(db(path))?;
+    report.documents = conn
+        .query_row("SELECT count(*) FROM docs", [], |r| r.get::<_, i64>(0))
+        .map_err(db(path))? as u64;
+    report.timings = probe.dedup.stats.timings.clone();
+    report.timings.push(("write", t.elapsed()));
+    Ok(report)
+}
+
+/// Writes a probed batch: its documents with their stories, its bucket entries, and the
+/// boilerplate learned so far.
+fn write_batch(
+    tx: &Connection,
+    path: &Path,
+    params: &Params,
+    probe: &Probe,
+    report: &mut AddReport,
+) -> Result<()> {
+    let corpus = &probe.dedup.corpus;
+    let n = corpus.len();
+    let max_n = |table: &str| -> Result<i64> {
+        tx.query_row(
+            &format!("SELECT coalesce(max(n), 0) FROM {table}"),
+            [],
+            |r| r.get(0),
+        )
+        .map_err(db(path))
+    };
+    // Numbers are never reused: bucket entries of removed documents may still name theirs.
+    let base = max_n("docs")?.max(max_n("removed")?) + 1;
+    if base + n as i64 > i64::from(u32::MAX) {
+        return Err(index_error(path, "the index is full (2^32 documents)"));
+    }
+    let number = |d: usize| (base + d as i64) as u32;
+
+    // A story of the batch that matched the index joins the indexed story of its best
+    // match; otherwise it is a new story, numbered by its first version.
+    let mut story_of_cluster: HashMap<u32, (f32, i64)> = HashMap::new();
+    for (d, a) in probe.dedup.assignments.iter().enumerate() {
+        if let Some(best) = probe.index[d].first() {
+            let e = story_of_cluster
+                .entry(a.cluster)
+                .or_insert((f32::NEG_INFINITY, 0));
+            if best.score > e.0 {
+                *e = (best.score, best.story);
+            }
+        }
+    }
+    let mut first_of_cluster: HashMap<u32, i64> = HashMap::new();
+    {
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO docs(n, id, story, date, source, title, length, shingles)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .map_err(db(path))?;
+        let cut = params.sample_cut();
+        for (d, info) in corpus.docs.iter().enumerate() {
+            let a = &probe.dedup.assignments[d];
+            let own = i64::from(number(d));
+            let story = if a.empty {
+                own
+            } else if let Some(&(_, s)) = story_of_cluster.get(&a.cluster) {
+                report.joined += 1;
+                s
+            } else {
+                *first_of_cluster.entry(a.cluster).or_insert_with(|| {
+                    report.new_stories += 1;
+                    own
+                })
+            };
+            if a.empty {
+                report.new_stories += 1;
+            }
+            let blob: Vec<u8> = sample(corpus.set(d), cut)
+                .iter()
+                .flat_map(|x| x.to_le_bytes())
+                .collect();
+            insert
+                .execute(params![
+                    own,
+                    info.id,
+                    story,
+                    info.date,
+                    info.source.map(|s| corpus.sources[s as usize].as_str()),
+                    info.title,
+                    info.len,
+                    blob
+                ])
+                .map_err(db(path))?;
+        }
+    }
+    report.added = n;
+
+    let removed: HashSet<u32> = {
+        let mut st = tx.prepare("SELECT n FROM removed").map_err(db(path))?;
+        let rows = st
+            .query_map([], |r| r.get::<_, i64>(0))
+            .map_err(db(path))?
+            .collect::<rusqlite::Result<Vec<i64>>>()
+            .map_err(db(path))?;
+        rows.into_iter().map(|n| n as u32).collect()
+    };
+    let (page_of, fine_of) = key_parts(params.page_bits);
+    let mut get = tx
+        .prepare("SELECT entries FROM buckets WHERE page = ?1")
+        .map_err(db(path))?;
+    let mut put = tx
+        .prepare("INSERT OR REPLACE INTO buckets(page, entries) VALUES (?1, ?2)")
+        .map_err(db(path))?;
+    let mut page_entries: Vec<(u32, u32)> = Vec::new();
+    let mut blob = Vec::new();
+    for group in probe.entries.chunk_by(|x, y| page_of(x.0) == page_of(y.0)) {
+        let page = page_of(group[0].0) as i64;
+        page_entries.clear();
+        if let Some(old) = get
+            .query_row(params![page], |r| r.get::<_, Vec<u8>>(0))
+            .optional()
+            .map_err(db(path))?
+        {
+            page_entries.extend(old.chunks_exact(8).filter_map(|c| {
+                let fine = u32::from_le_bytes(c[..4].try_into().expect("4 bytes"));
+                let n = u32::from_le_bytes(c[4..].try_into().expect("4 bytes"));
+                (!removed.contains(&n)).then_some((fine, n))
+            }));
+        }
+        page_entries.extend(group.iter().map(|&(k, d)| (fine_of(k), number(d as usize))));
+        page_entries.sort_unstable();
+        page_entries.dedup();
+        blob.clear();
+        for (fine, n) in &page_entries {
+            blob.extend_from_slice(&fine.to_le_bytes());
+            blob.extend_from_slice(&n.to_le_bytes());
+        }
+        put.execute(params![page, blob]).map_err(db(path))?;
+    }
+
+    let (wide, outlets) = &probe.boilerplate;
+    let mut put = tx
+        .prepare("INSERT OR REPLACE INTO boilerplate(kind, outlet, shingles) VALUES (?1, ?2, ?3)")
+        .map_err(db(path))?;
+    let bytes = |v: &[u32]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
+    put.execute(params!["corpus", "", bytes(wide)])
+        .map_err(db(path))?;
+    for (name, set) in corpus.sources.iter().zip(outlets) {
+        if !set.is_empty() {
+            put.execute(params!["outlet", name, bytes(set)])
+                .map_err(db(path))?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes the documents with the given ids; returns how many were removed and the ids that
+/// were not in the index.
+pub fn remove(path: &Path, ids: &[String], wait: Duration) -> Result<(usize, Vec<String>)> {
+    if !path.exists() {
+        return Err(index_error(path, "no such index"));
+    }
+    let mut conn = open_write(path, wait)?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db(path))?;
+    if read_params(&tx, path)?.is_none() {
+        return Err(index_error(path, "not a wiretrace index"));
+    }
+    let mut removed = 0;
+    let mut missing = Vec::new();
+    {
+        let mut find = tx
+            .prepare("SELECT n FROM docs WHERE id = ?1")
+            .map_err(db(path))?;
+        let mut del = tx
+            .prepare("DELETE FROM docs WHERE n = ?1")
+            .map_err(db(path))?;
+        let mut mark = tx
+            .prepare("INSERT OR IGNORE INTO removed(n) VALUES (?1)")
+            .map_err(db(path))?;
+        for id in ids {
+            match find
+                .query_row(params![id], |r| r.get::<_, i64>(0))
+                .optional()
+                .map_err(db(path))?
+            {
+                Some(n) => {
+                    del.execute(params![n]).map_err(db(path))?;
+                    mark.execute(params![n]).map_err(db(path))?;
+                    removed += 1;
+                }
+                None => missing.push(id.clone()),
+            }
+        }
+    }
+    tx.commit().map_err(db(path))?;
+    Ok((removed, missing))
+}
+
+/// Boilerplate as stored: the corpus-wide set and each outlet's, by outlet name.
+pub(super) type StoredBoilerplate = (Vec<u32>, HashMap<String, Vec<u32>>);
+
+/// The stored boilerplate: the corpus-wide set and each outlet's.
+pub(super) fn boilerplate(conn: &Connection, path: &Path) -> Result<StoredBoilerplate> {
+    let mut st = conn
+        .prepare("SELECT kind, outlet, shingles FROM boilerplate")
+        .map_err(db(path))?;
+    let rows = st
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
+        })
+        .map_err(db(path))?;
+    let mut wide = Vec::new();
+    let mut outlets = HashMap::new();
+    for row in rows {
+        let (kind, outlet, blob) = row.map_err(db(path))?;
+        let set = u32s(&blob);
+        if kind == "corpus" {
+            wide = set;
+        } else {
+            outlets.insert(outlet, set);
+        }
+    }
+    Ok((wide, outlets))
+}
+
+fn u32s(blob: &[u8]) -> Vec<u32> {
+    blob.chunks_exact(4)
+        .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
+        .collect()
+}
+
+/// Calls `f` with each existing page of `pages` (sorted, distinct) and its entries, in order.
+/// Reads the whole table in one pass when most pages are wanted, else page by page.
+pub(super) fn for_each_page(
+    conn: &Connection,
+    path: &Path,
+    pages: &[u64],
+    mut f: impl FnMut(u64, &[u8]),
+) -> Result<()> {
+    if pages.is_empty() {
+        return Ok(());
+    }
+    let total: i64 = conn
+        .query_row("SELECT count(*) FROM buckets", [], |r| r.get(0))
+        .map_err(db(path))?;
+    if total == 0 {
+        return Ok(());
+    }
+    if pages.len() as i64 * 4 > total {
+        let mut st = conn
+            .prepare("SELECT page, entries FROM buckets ORDER BY page")
+            .map_err(db(path))?;
+        let mut rows = st.query([]).map_err(db(path))?;
+        let mut want = pages.iter().peekable();
+        while let Some(row) = rows.next().map_err(db(path))? {
+            let page = row.get::<_, i64>(0).map_err(db(path))? as u64;
+            while want.next_if(|&&p| p < page).is_some() {}
+            if want.peek() == Some(&&page) {
+                let blob = row.get_ref(1).map_err(db(path))?;
+                f(page, blob.as_blob().map_err(|e| db(path)(e.into()))?);
+            }
+        }
+    } else {
+        let mut st = conn
+            .prepare("SELECT entries FROM buckets WHERE page = ?1")
+            .map_err(db(path))?;
+        for &page in pages {
+            let mut rows = st.query(params![page as i64]).map_err(db(path))?;
+            if let Some(row) = rows.next().map_err(db(path))? {
+                let blob = row.get_ref(0).map_err(db(path))?;
+                f(page, blob.as_blob().map_err(|e| db(path)(e.into()))?);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An indexed document, as verification needs it.
+#[derive(Debug)]
+pub(super) struct StoredDoc {
+    pub n: u32,
+    pub id: String,
+    pub story: i64,
+    pub length: u32,
+    pub shingles: Vec<u32>,
+}
+
+/// Calls `f` with each indexed document of `ns` (sorted) that is still in the index.
+pub(super) fn for_each_doc(
+    conn: &Connection,
+    path: &Path,
+    ns: &[u32],
+    mut f: impl FnMut(StoredDoc),
+) -> Result<()> {
+    let mut st = conn
+        .prepare_cached("SELECT id, story, length, shingles FROM docs WHERE n = ?1")
+        .map_err(db(path))?;
+    for &n in ns {
+        let doc = st
+            .query_row(params![i64::from(n)], |r| {
+                Ok(StoredDoc {
+                    n,
+                    id: r.get(0)?,
+                    story: r.get(1)?,
+                    length: r.get::<_, i64>(2)? as u32,
+                    shingles: u32s(r.get_ref(3)?.as_blob()?),
+                })
+            })
+            .optional()
+            .map_err(db(path))?;
+        if let Some(d) = doc {
+            f(d);
+        }
+    }
+    Ok(())
+}

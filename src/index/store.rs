@@ -31,6 +31,12 @@ CREATE TABLE IF NOT EXISTS boilerplate(
     shingles BLOB NOT NULL,
     PRIMARY KEY(kind, outlet)
 );
+CREATE TABLE IF NOT EXISTS outlet_pages(
+    outlet TEXT NOT NULL,
+    slot INTEGER NOT NULL,
+    shingles BLOB NOT NULL,
+    PRIMARY KEY(outlet, slot)
+);
 CREATE TABLE IF NOT EXISTS removed(n INTEGER PRIMARY KEY);
 ";
 
@@ -459,18 +465,18 @@ fn write_batch(
         put.execute(params![page, blob]).map_err(db(path))?;
     }
 
-    let (wide, outlets) = &probe.boilerplate;
-    let mut put = tx
-        .prepare("INSERT OR REPLACE INTO boilerplate(kind, outlet, shingles) VALUES (?1, ?2, ?3)")
-        .map_err(db(path))?;
     let bytes = |v: &[u32]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
-    put.execute(params!["corpus", "", bytes(wide)])
+    tx.execute(
+        "INSERT OR REPLACE INTO boilerplate(kind, outlet, shingles) VALUES ('corpus', '', ?1)",
+        params![bytes(&probe.widespread)],
+    )
+    .map_err(db(path))?;
+    let mut put = tx
+        .prepare("INSERT OR REPLACE INTO outlet_pages(outlet, slot, shingles) VALUES (?1, ?2, ?3)")
         .map_err(db(path))?;
-    for (name, set) in corpus.sources.iter().zip(outlets) {
-        if !set.is_empty() {
-            put.execute(params!["outlet", name, bytes(set)])
-                .map_err(db(path))?;
-        }
+    for (name, slot, set) in &probe.new_pages {
+        put.execute(params![name, slot, bytes(set)])
+            .map_err(db(path))?;
     }
     Ok(())
 }
@@ -519,35 +525,39 @@ pub fn remove(path: &Path, ids: &[String], wait: Duration) -> Result<(usize, Vec
     Ok((removed, missing))
 }
 
-/// Boilerplate as stored: the corpus-wide set and each outlet's, by outlet name.
-pub(super) type StoredBoilerplate = (Vec<u32>, HashMap<String, Vec<u32>>);
+/// The stored corpus-wide boilerplate.
+pub(super) fn widespread(conn: &Connection, path: &Path) -> Result<Vec<u32>> {
+    conn.query_row(
+        "SELECT shingles FROM boilerplate WHERE kind = 'corpus'",
+        [],
+        |r| Ok(u32s(r.get_ref(0)?.as_blob()?)),
+    )
+    .optional()
+    .map(Option::unwrap_or_default)
+    .map_err(db(path))
+}
 
-/// The stored boilerplate: the corpus-wide set and each outlet's.
-pub(super) fn boilerplate(conn: &Connection, path: &Path) -> Result<StoredBoilerplate> {
+/// The raw pages the index kept of each of `outlets`, by outlet.
+pub(super) fn outlet_pages(
+    conn: &Connection,
+    path: &Path,
+    outlets: &[String],
+) -> Result<HashMap<String, Vec<Vec<u32>>>> {
     let mut st = conn
-        .prepare("SELECT kind, outlet, shingles FROM boilerplate")
+        .prepare_cached("SELECT shingles FROM outlet_pages WHERE outlet = ?1 ORDER BY slot")
         .map_err(db(path))?;
-    let rows = st
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Vec<u8>>(2)?,
-            ))
-        })
-        .map_err(db(path))?;
-    let mut wide = Vec::new();
-    let mut outlets = HashMap::new();
-    for row in rows {
-        let (kind, outlet, blob) = row.map_err(db(path))?;
-        let set = u32s(&blob);
-        if kind == "corpus" {
-            wide = set;
-        } else {
-            outlets.insert(outlet, set);
+    let mut out = HashMap::new();
+    for name in outlets {
+        let pages = st
+            .query_map(params![name], |r| Ok(u32s(r.get_ref(0)?.as_blob()?)))
+            .map_err(db(path))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db(path))?;
+        if !pages.is_empty() {
+            out.insert(name.clone(), pages);
         }
     }
-    Ok((wide, outlets))
+    Ok(out)
 }
 
 fn u32s(blob: &[u8]) -> Vec<u32> {

@@ -72,6 +72,8 @@ pub struct Probe {
     pub new_pages: Vec<(String, u32, Vec<u32>)>,
     /// Candidate pairs (batch document, indexed document) from the buckets.
     pub candidates: usize,
+    /// The verification rule of the batch's own pairs.
+    rule: Rule,
 }
 
 /// The pages to learn outlet boilerplate from: up to [`OUTLET_SAMPLE`] evenly spaced pages
@@ -182,6 +184,10 @@ impl Probe {
             widespread: kept_widespread,
             new_pages,
             candidates: 0,
+            rule: Rule {
+                scale: (1u32 << opts.sample) as f32,
+                ..opts.rule
+            },
         };
         let t = Instant::now();
         let candidates = probe.candidates(conn, path, params)?;
@@ -325,16 +331,18 @@ impl Probe {
             }
             let members = stories.entry(a.cluster).or_default();
             let set = d.corpus.set(i);
+            // Only versions the rule accepts directly are evidence: the clustering may have
+            // joined a version through a third one it shares nothing with.
             let mut ms: Vec<BatchMatch> = members
                 .iter()
                 .take(32)
-                .map(|&j| {
+                .filter_map(|&j| {
                     let s = Similarity::of(d.corpus.set(j as usize), set);
-                    BatchMatch {
+                    self.rule.accepts(&s).then_some(BatchMatch {
                         doc: j,
                         similarity: s.jaccard,
                         containment: s.containment,
-                    }
+                    })
                 })
                 .collect();
             ms.sort_by(|a, b| {

@@ -72,7 +72,10 @@ impl Boilerplate {
     /// Learns the boilerplate of `corpus`: shingles in more than `max_df` of its documents,
     /// and each outlet's own.
     pub fn learn(corpus: &Corpus, max_df: u32) -> Self {
-        Boilerplate::from_sets(widespread(corpus, max_df), outlet_boilerplate(corpus))
+        Boilerplate::from_sets(
+            widespread(corpus, max_df, GLOBAL_SAMPLE),
+            outlet_boilerplate(corpus),
+        )
     }
 
     /// Boilerplate made of given sets: the corpus-wide set and one set per outlet (by the
@@ -121,26 +124,6 @@ impl Boilerplate {
     /// Number of corpus-wide boilerplate shingles.
     pub fn widespread_len(&self) -> usize {
         self.widespread.len()
-    }
-
-    /// The same corpus-wide set with other outlet sets.
-    pub fn with_outlets(self, outlet: Vec<ShingleSet>) -> Self {
-        Boilerplate::from_sets(self.widespread, outlet)
-    }
-
-    /// Adds `widespread` to the corpus-wide set and `outlet[i]` to outlet `i`'s set: what an
-    /// index learned from earlier batches joins what this batch teaches.
-    pub fn merge(self, widespread: &[u32], outlet: &[Vec<u32>]) -> Self {
-        let mut w = self.widespread;
-        w.extend(widespread.iter().copied());
-        let mut o = self.outlet;
-        if o.len() < outlet.len() {
-            o.resize_with(outlet.len(), ShingleSet::default);
-        }
-        for (set, add) in o.iter_mut().zip(outlet) {
-            set.extend(add.iter().copied());
-        }
-        Boilerplate::from_sets(w, o)
     }
 
     /// The corpus-wide set, sorted.
@@ -205,10 +188,11 @@ fn spread(n: usize, k: usize) -> impl Iterator<Item = usize> {
     (0..n).step_by(step)
 }
 
-/// Shingles in more than `max_df` documents, estimated on an evenly spaced sample.
-fn widespread(corpus: &Corpus, max_df: u32) -> ShingleSet {
+/// Shingles in more than `max_df` documents of `corpus`, estimated on an evenly spaced sample
+/// of `sample_docs` documents.
+pub fn widespread(corpus: &Corpus, max_df: u32, sample_docs: usize) -> ShingleSet {
     let n = corpus.len();
-    let sample: Vec<usize> = spread(n, GLOBAL_SAMPLE).collect();
+    let sample: Vec<usize> = spread(n, sample_docs).collect();
     if sample.is_empty() {
         return ShingleSet::default();
     }

@@ -293,18 +293,18 @@ pub fn run(inputs: &[Input], opts: &Options, progress: impl FnMut(usize)) -> Res
 
 /// Clusters an already read corpus (the stages after reading).
 pub fn cluster_corpus(corpus: Corpus, opts: &Options, stats: Stats) -> Result<Dedup> {
-    cluster_corpus_with(corpus, opts, stats, |_, b| b, |_, _| {})
+    cluster_corpus_with(corpus, opts, stats, Boilerplate::learn, |_, _| {})
 }
 
-/// [`cluster_corpus`] with two hooks for the index: `boilerplate` may change the boilerplate
-/// learned from the corpus before it is discounted (to join what an index learned before),
-/// and `signatures` sees the discounted corpus and its signatures (`num_perm` values per
+/// [`cluster_corpus`] with two hooks for the index: `boilerplate` learns the boilerplate of
+/// the corpus for a document-frequency cut (the index joins what it learned before), and
+/// `signatures` sees the discounted corpus and its signatures (`num_perm` values per
 /// document) before they are dropped.
 pub fn cluster_corpus_with(
     mut corpus: Corpus,
     opts: &Options,
     mut stats: Stats,
-    boilerplate: impl FnOnce(&Corpus, Boilerplate) -> Boilerplate,
+    boilerplate: impl FnOnce(&Corpus, u32) -> Boilerplate,
     signatures: impl FnOnce(&Corpus, &[u32]),
 ) -> Result<Dedup> {
     if opts.num_perm == 0 {
@@ -327,7 +327,7 @@ pub fn cluster_corpus_with(
     let t = Instant::now();
     let df = opts.boilerplate_df(n);
     stats.boilerplate_df = df;
-    let boiler = boilerplate(&corpus, Boilerplate::learn(&corpus, df));
+    let boiler = boilerplate(&corpus, df);
     let sources: Vec<Option<u32>> = corpus.docs.iter().map(|d| d.source).collect();
     corpus.retain_sets(|i, s| boiler.discount(s, sources[i]));
     drop(boiler);

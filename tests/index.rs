@@ -497,20 +497,21 @@ fn checks_read_while_an_add_writes_and_a_second_add_fails_clearly() {
         .args(["index", "add", "--index", s(&index), s(&old), "-q"])
         .assert()
         .success();
-    let (_, before) = check_json(&index, &new, &["--max-dup-rate", "1"]);
+    let (_, mut before) = check_json(&index, &new, &["--max-dup-rate", "1"]);
     let batch = dir.path().join("big.jsonl");
     let n = big_batch(&batch, 800, "c");
     let mut writer = std::process::Command::new(exe())
         .args(["index", "add", "--index", s(&index), s(&batch), "-q"])
         .spawn()
         .unwrap();
-    // Wait until the writer holds the lock: a second add then fails at once.
+    // Small adds that never wait: once the big add holds the lock, they fail at once.
     let deadline = Instant::now() + Duration::from_secs(60);
-    let mut saw_lock = false;
-    let mut checks = 0;
+    let (mut saw_lock, mut checks, mut extra) = (false, 0, 0u64);
     while writer.try_wait().unwrap().is_none() && Instant::now() < deadline {
         let second = dir.path().join("second.jsonl");
-        write_jsonl(&second, &sample_records()[30..31]);
+        let mut rec = sample_records()[30].clone();
+        rec["id"] = serde_json::Value::String(format!("probe-{extra}"));
+        write_jsonl(&second, &[rec]);
         let out = wiretrace()
             .args([
                 "index",
@@ -524,39 +525,27 @@ fn checks_read_while_an_add_writes_and_a_second_add_fails_clearly() {
             ])
             .output()
             .unwrap();
-        if !out.status.success() {
-            let err = String::from_utf8_lossy(&out.stderr);
-            assert_eq!(out.status.code(), Some(2));
-            assert!(err.contains("another `wiretrace index add`"), "{err}");
-            saw_lock = true;
-            // A check reads meanwhile, and sees the index as it was before the add.
-            let (_, during) = check_json(&index, &new, &["--max-dup-rate", "1"]);
-            assert_eq!(during["duplicates"], before["duplicates"]);
-            checks += 1;
-            if checks >= 2 {
-                break;
-            }
-        } else {
-            // It got in before the big add took the lock: take it back out.
-            let ids = dir.path().join("ids.txt");
-            std::fs::write(&ids, sample_records()[30]["id"].as_str().unwrap()).unwrap();
-            wiretrace()
-                .args([
-                    "index",
-                    "remove",
-                    "--index",
-                    s(&index),
-                    "--ids",
-                    s(&ids),
-                    "-q",
-                ])
-                .assert()
-                .success();
+        if out.status.success() {
+            // It got in before the big add took the lock.
+            extra += 1;
+            before = check_json(&index, &new, &["--max-dup-rate", "1"]).1;
+            continue;
+        }
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(err.contains("another `wiretrace index add`"), "{err}");
+        saw_lock = true;
+        // A check reads meanwhile, and sees the index as it was before the big add.
+        let (_, during) = check_json(&index, &new, &["--max-dup-rate", "1"]);
+        assert_eq!(during["duplicates"], before["duplicates"]);
+        checks += 1;
+        if checks >= 2 {
+            break;
         }
     }
     assert!(writer.wait().unwrap().success());
     assert!(saw_lock, "the second add never met the first one's lock");
-    assert_eq!(stats(&index)["documents"], 30 + n as u64);
+    assert_eq!(stats(&index)["documents"], 30 + n as u64 + extra);
     integrity(&index);
 }
 

@@ -4,7 +4,7 @@
 
 use super::store::{self, StoredDoc};
 use super::{sample, sample_bound, Params};
-use crate::boilerplate::{outlet_boilerplate, OUTLET_SAMPLE};
+use crate::boilerplate::{outlet_boilerplate, widespread, Boilerplate, OUTLET_SAMPLE};
 use crate::corpus::{Corpus, DocInfo};
 use crate::dedup::{self, Dedup, Options, Stats};
 use crate::error::Result;
@@ -22,6 +22,9 @@ pub const MAX_MATCHES: usize = 5;
 /// A bucket key shared by more stored documents than this is a stock text (an empty
 /// template, a repeated notice): only its first ones become candidates.
 const WIDE_KEY: usize = 64;
+
+/// Documents of a batch sampled to learn its own corpus-wide boilerplate.
+const INDEX_WIDESPREAD_SAMPLE: usize = 5000;
 
 /// Indexed documents read per round of verification (bounds memory whatever the index size).
 const DOC_CHUNK: usize = 8192;
@@ -153,15 +156,17 @@ impl Probe {
             corpus,
             opts,
             std::mem::take(&mut stats),
-            |c, learned| {
+            |c, df| {
                 // An outlet's boilerplate is learned from its pages in this batch and the raw
                 // pages of it the index kept, so a batch with few of its pages still knows
                 // its header and footer.
                 let (learn, keep) = outlet_learning_corpus(c, &pages);
                 new_pages = keep;
-                let b = learned
-                    .merge(&stored_wide, &[])
-                    .with_outlets(outlet_boilerplate(&learn));
+                // The index brings the archive's stock phrases: a smaller sample finds the
+                // batch's own (a 20,000-document sample costs half a second).
+                let mut wide = widespread(c, df, INDEX_WIDESPREAD_SAMPLE);
+                wide.extend(stored_wide.iter().copied());
+                let b = Boilerplate::from_sets(wide, outlet_boilerplate(&learn));
                 kept_widespread = b.widespread_sorted();
                 b
             },
@@ -281,33 +286,31 @@ impl Probe {
         let mut ns: Vec<u32> = candidates.iter().map(|c| c.0).collect();
         ns.dedup();
         let mut found: Vec<(u32, Match)> = Vec::new();
-        let mut pair = 0usize;
+        let samples = &samples;
         for chunk in ns.chunks(DOC_CHUNK) {
-            let mut docs: HashMap<u32, StoredDoc> = HashMap::with_capacity(chunk.len());
-            store::for_each_doc(conn, path, chunk, |d| {
-                docs.insert(d.n, d);
-            })?;
-            let last = *chunk.last().expect("chunks are not empty");
-            let end = pair + candidates[pair..].partition_point(|c| c.0 <= last);
-            found.par_extend(candidates[pair..end].par_iter().filter_map(|&(n, d)| {
-                // A removed document is gone from `docs`; its bucket entries stay until the
-                // page is next rewritten.
-                let stored = docs.get(&n)?;
-                let (sim, score) = compare(samples[d as usize], &stored.shingles, cut, opts)?;
-                Some((
-                    d,
-                    Match {
-                        n,
-                        id: stored.id.clone(),
-                        story: stored.story,
-                        length: stored.length,
-                        similarity: sim.jaccard,
-                        containment: sim.containment,
-                        score,
-                    },
-                ))
+            // Documents arrive in number order, as the candidates are sorted; a removed one is
+            // simply missing (its bucket entries stay until the page is next rewritten).
+            let mut docs: Vec<StoredDoc> = Vec::with_capacity(chunk.len());
+            store::for_each_doc(conn, path, chunk, |d| docs.push(d))?;
+            found.par_extend(docs.par_iter().with_min_len(64).flat_map_iter(|stored| {
+                let from = candidates.partition_point(|c| c.0 < stored.n);
+                let to = from + candidates[from..].partition_point(|c| c.0 == stored.n);
+                candidates[from..to].iter().filter_map(move |&(n, d)| {
+                    let (sim, score) = compare(samples[d as usize], &stored.shingles, cut, opts)?;
+                    Some((
+                        d,
+                        Match {
+                            n,
+                            id: stored.id.clone(),
+                            story: stored.story,
+                            length: stored.length,
+                            similarity: sim.jaccard,
+                            containment: sim.containment,
+                            score,
+                        },
+                    ))
+                })
             }));
-            pair = end;
         }
         for (d, m) in found {
             self.index[d as usize].push(m);
@@ -333,9 +336,15 @@ impl Probe {
             let set = d.corpus.set(i);
             // Only versions the rule accepts directly are evidence: the clustering may have
             // joined a version through a third one it shares nothing with.
+            // The story's first versions and the version's own parent are enough evidence;
+            // comparing with every earlier version of a 40-version story is not worth it.
+            let parent = a
+                .parent
+                .filter(|&p| (p as usize) < i && !members[..members.len().min(8)].contains(&p));
             let mut ms: Vec<BatchMatch> = members
                 .iter()
-                .take(32)
+                .take(8)
+                .chain(parent.as_ref())
                 .filter_map(|&j| {
                     let s = Similarity::of(d.corpus.set(j as usize), set);
                     self.rule.accepts(&s).then_some(BatchMatch {
@@ -374,13 +383,20 @@ pub(super) fn key_parts(
 /// of their bounds (below it both are complete), and the rule weighs the counts scaled to the
 /// whole sets. Returns the similarity and score when the rule accepts the pair.
 fn compare(a: &[u32], b: &[u32], cut: u64, opts: &Options) -> Option<(Similarity, f32)> {
-    let t = sample_bound(a, cut).min(sample_bound(b, cut));
-    let below = |s: &[u32]| s.partition_point(|&x| u64::from(x) < t);
-    let (a, b) = (&a[..below(a)], &b[..below(b)]);
+    let (ta, tb) = (sample_bound(a, cut), sample_bound(b, cut));
+    let t = ta.min(tb);
+    // Most samples end below the cut: only a sample extended past it needs trimming.
+    let below = |s: &'_ [u32], bound: u64| -> usize {
+        if bound > t {
+            s.partition_point(|&x| u64::from(x) < t)
+        } else {
+            s.len()
+        }
+    };
+    let (a, b) = (&a[..below(a, ta)], &b[..below(b, tb)]);
     if a.is_empty() || b.is_empty() {
         return None;
     }
-    let s = Similarity::of(a, b);
     let rate = (1u64 << 32) as f32 / t as f32;
     let rule = Rule {
         scale: (1u32 << opts.sample) as f32 * rate,
@@ -388,6 +404,19 @@ fn compare(a: &[u32], b: &[u32], cut: u64, opts: &Options) -> Option<(Similarity
         min_shared: ((opts.rule.min_shared as f32 / rate).ceil() as u32).max(2),
         ..opts.rule
     };
+    // Most candidates are chance collisions of very different sizes: even sharing all of the
+    // smaller one, they would not pass. That costs nothing to tell.
+    let (small, large) = (a.len().min(b.len()) as u32, a.len().max(b.len()) as u32);
+    let best = Similarity {
+        shared: small,
+        larger: large,
+        containment: 1.0,
+        jaccard: small as f32 / large as f32,
+    };
+    if !rule.accepts(&best) {
+        return None;
+    }
+    let s = Similarity::of(a, b);
     rule.accepts(&s).then(|| (s, rule.score(&s)))
 }
 

@@ -629,20 +629,45 @@ pub(super) fn for_each_doc(
     ns: &[u32],
     mut f: impl FnMut(StoredDoc),
 ) -> Result<()> {
+    let row = |n: u32, r: &rusqlite::Row, at: usize| -> rusqlite::Result<StoredDoc> {
+        Ok(StoredDoc {
+            n,
+            id: r.get(at)?,
+            story: r.get(at + 1)?,
+            length: r.get::<_, i64>(at + 2)? as u32,
+            shingles: u32s(r.get_ref(at + 3)?.as_blob()?),
+        })
+    };
+    let (Some(&first), Some(&last)) = (ns.first(), ns.last()) else {
+        return Ok(());
+    };
+    // Dense wants (a big batch against a smaller index) read the range in one pass; sparse
+    // ones, document by document.
+    if u64::from(last - first) < 4 * ns.len() as u64 {
+        let mut st = conn
+            .prepare_cached(
+                "SELECT n, id, story, length, shingles FROM docs WHERE n BETWEEN ?1 AND ?2 ORDER BY n",
+            )
+            .map_err(db(path))?;
+        let mut rows = st
+            .query(params![i64::from(first), i64::from(last)])
+            .map_err(db(path))?;
+        let mut want = ns.iter().peekable();
+        while let Some(r) = rows.next().map_err(db(path))? {
+            let n = r.get::<_, i64>(0).map_err(db(path))? as u32;
+            while want.next_if(|&&w| w < n).is_some() {}
+            if want.peek() == Some(&&n) {
+                f(row(n, r, 1).map_err(db(path))?);
+            }
+        }
+        return Ok(());
+    }
     let mut st = conn
         .prepare_cached("SELECT id, story, length, shingles FROM docs WHERE n = ?1")
         .map_err(db(path))?;
     for &n in ns {
         let doc = st
-            .query_row(params![i64::from(n)], |r| {
-                Ok(StoredDoc {
-                    n,
-                    id: r.get(0)?,
-                    story: r.get(1)?,
-                    length: r.get::<_, i64>(2)? as u32,
-                    shingles: u32s(r.get_ref(3)?.as_blob()?),
-                })
-            })
+            .query_row(params![i64::from(n)], |r| row(n, r, 0))
             .optional()
             .map_err(db(path))?;
         if let Some(d) = doc {

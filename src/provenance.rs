@@ -4,6 +4,7 @@
 use crate::corpus::{Corpus, DocInfo};
 use crate::dedup::{Assignment, KeepPolicy};
 use crate::verify::{Edge, Similarity};
+use rayon::prelude::*;
 
 /// Each document's position in time order: dated versions by date, undated ones after them,
 /// ties and undated in input order.
@@ -93,28 +94,36 @@ pub fn assign(
     // version, not from the one that merely explains as much of it (wire_dev parent
     // accuracy 0.907; most remaining errors are copies of a cut republication, attributed
     // to the original they are equally contained in).
-    for (d, options) in earlier.iter().enumerate() {
-        let Some((p0, s0)) = best[d] else { continue };
-        let floor = key(d as u32, p0, &s0).0;
-        let need = (corpus.set(d).len() / 20).max(3);
-        let mut choice = None;
-        let mut most = need - 1;
-        for &(q, s) in options {
-            if q == p0 || key(d as u32, q, &s).0 < floor {
-                continue;
+    // (Independent per version, and a scan of three sets each: in parallel.)
+    let better: Vec<Option<(u32, Similarity)>> = earlier
+        .par_iter()
+        .enumerate()
+        .map(|(d, options)| {
+            let (p0, s0) = best[d]?;
+            let floor = key(d as u32, p0, &s0).0;
+            let need = (corpus.set(d).len() / 20).max(3);
+            let mut choice = None;
+            let mut most = need - 1;
+            for &(q, s) in options {
+                if q == p0 || key(d as u32, q, &s).0 < floor {
+                    continue;
+                }
+                let gain = carried(
+                    corpus.set(d),
+                    corpus.set(q as usize),
+                    corpus.set(p0 as usize),
+                );
+                if gain > most {
+                    most = gain;
+                    choice = Some((q, s));
+                }
             }
-            let gain = carried(
-                corpus.set(d),
-                corpus.set(q as usize),
-                corpus.set(p0 as usize),
-            );
-            if gain > most {
-                most = gain;
-                choice = Some((q, s));
-            }
-        }
-        if choice.is_some() {
-            best[d] = choice;
+            choice
+        })
+        .collect();
+    for (b, c) in best.iter_mut().zip(better) {
+        if c.is_some() {
+            *b = c;
         }
     }
     // The kept version of each story.

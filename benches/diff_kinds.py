@@ -3,7 +3,8 @@
 
 For every document of a wiresim corpus that has a parent, diffs parent → child and checks
 that each recorded edit (the truth's `ops`) is reported with the matching kind, and that
-`truncated` is not claimed where nothing was cut.
+`truncated` is not claimed where nothing was cut. A paragraph deleted right after the
+last one the child keeps gives the very text a cut gives; those pairs are also reported apart.
 
     python3 benches/diff_kinds.py [--corpus ../shared/eval/dev/wire_dev.jsonl]
 """
@@ -48,17 +49,28 @@ def main():
     reports = [json.loads(l) for l in out.splitlines()]
     hit, total = collections.Counter(), collections.Counter()
     trunc_fp = trunc_neg = 0
+    # A paragraph deleted after the last one the child keeps leaves exactly the text a cut
+    # leaves: no method can tell them apart. Such pairs (the child keeps a gap-free run of the
+    # parent's paragraphs from the top) are also counted apart.
+    tail_del = tail_del_hit = tail_fp = 0
     for (p, c, ops), r in zip(pairs, reports):
         kinds = {e["kind"] for e in r["edits"]}
         names = {o["op"] for o in ops}
+        kept = [x["a"] for x in r["paragraphs"] if x["op"] != "removed" and x.get("a") is not None]
+        removed = [x["a"] for x in r["paragraphs"] if x["op"] == "removed"]
+        tail_only = not any(a < max(kept, default=-1) for a in removed)
         for o in names:
             k = EXPECT.get(o)
             if k:
                 total[o] += 1
                 hit[o] += k in kinds
+        if "delete_para" in names and tail_only:
+            tail_del += 1
+            tail_del_hit += "paragraph_removed" in kinds
         if "truncate" not in names:
             trunc_neg += 1
             trunc_fp += "truncated" in kinds
+            tail_fp += "truncated" in kinds and "delete_para" in names and tail_only
     print(f"{len(pairs)} parent → child pairs from {os.path.basename(a.corpus)}")
     print(f"{'truth op':20s} {'reported as':20s} {'found':>7s} {'of':>6s} {'share':>7s}")
     for o, k in EXPECT.items():
@@ -66,6 +78,11 @@ def main():
             mark = "  (target ≥ 0.90)" if k in TARGET else ""
             print(f"{o:20s} {k:20s} {hit[o]:7d} {total[o]:6d} {hit[o] / total[o]:7.3f}{mark}")
     print(f"truncated claimed on {trunc_fp} of {trunc_neg} pairs that were not cut: {trunc_fp / max(1, trunc_neg):.3f} (target ≤ 0.05)")
+    if total["delete_para"]:
+        d, dh = total["delete_para"] - tail_del, hit["delete_para"] - tail_del_hit
+        print(f"\n{tail_del} deleted paragraphs were the last the child keeps (the same text as a cut).")
+        print(f"Without them: delete_para found {dh} of {d}: {dh / max(1, d):.3f}; truncated claimed on "
+              f"{trunc_fp - tail_fp} of {trunc_neg - tail_fp} uncut pairs: {(trunc_fp - tail_fp) / max(1, trunc_neg - tail_fp):.3f}")
 
 
 if __name__ == "__main__":

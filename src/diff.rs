@@ -167,16 +167,45 @@ struct Para {
     raw: String,
 }
 
+/// The paragraphs of a text. Blank lines always end one; a single line break ends one too,
+/// unless the line is a long one broken mid-sentence (hard-wrapped text). Republishers mix
+/// the two: some keep blank lines, some collapse them, some wrap at 70 columns.
+fn paragraph_blocks(text: &str) -> Vec<String> {
+    let mut blocks: Vec<String> = Vec::new();
+    // The previous line, when it may be continued by the next.
+    let mut open: Option<&str> = None;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() {
+            open = None;
+            continue;
+        }
+        match (blocks.last_mut(), open) {
+            (Some(block), Some(prev)) if continues(prev) => {
+                block.push(' ');
+                block.push_str(line);
+            }
+            _ => blocks.push(line.to_string()),
+        }
+        open = Some(line);
+    }
+    blocks
+}
+
+/// True when the line after `line` continues its paragraph: `line` is long (a wrapped line,
+/// not a header or a dateline) and does not end a sentence.
+fn continues(line: &str) -> bool {
+    let ends_sentence = line.chars().next_back().is_some_and(|c| {
+        matches!(
+            c,
+            '.' | '!' | '?' | '"' | '”' | '’' | '\'' | ':' | ')' | '»'
+        )
+    });
+    line.chars().count() >= 40 && !ends_sentence
+}
+
 fn paragraphs(text: &str) -> Vec<Para> {
-    let blocks: Vec<String> = if text.lines().any(|l| l.trim().is_empty()) {
-        text.split('\n')
-            .collect::<Vec<_>>()
-            .split(|l| l.trim().is_empty())
-            .map(|ls| ls.join(" "))
-            .collect()
-    } else {
-        text.lines().map(str::to_string).collect()
-    };
+    let blocks = paragraph_blocks(text);
     blocks
         .into_iter()
         .filter_map(|raw| {
@@ -450,8 +479,16 @@ pub fn diff(a: Version, b: Version) -> Report {
         tail = (la + 1..pa.len())
             .filter(|&i| !pa[i].boilerplate && a_to_b[i].is_none())
             .collect();
-        // A word-level cut: B's last kept paragraph is a strict prefix of A's.
-        let (wa, wb) = (&pa[la].words, &pb[lb].words);
+        // A word-level cut: B's last kept paragraph is a strict prefix of A's (each with the
+        // pieces that continue it, when a side broke the paragraph in two).
+        let wa: Vec<&String> = (0..pa.len())
+            .filter(|&x| x == la || (cont_a[x] && a_to_b[x] == Some(lb)))
+            .flat_map(|x| &pa[x].words)
+            .collect();
+        let wb: Vec<&String> = (0..pb.len())
+            .filter(|&y| y == lb || (cont_b[y] && b_to_a[y] == Some(la)))
+            .flat_map(|y| &pb[y].words)
+            .collect();
         if wb.len() < wa.len() && wa[..wb.len()] == wb[..] {
             cut_words = wa.len() - wb.len();
         }
@@ -806,6 +843,41 @@ mod tests {
         assert!(r.edits.is_empty(), "{:?}", r.edits);
         assert_eq!(r.similarity, 1.0);
         assert!(r.paragraphs.iter().all(|p| p.op == "equal"));
+    }
+
+    #[test]
+    fn paragraphs_are_found_whatever_the_line_breaks() {
+        let blank = "Header line\n\nFirst paragraph ends here.\n\nSecond paragraph ends too.";
+        let single = "Header line\nFirst paragraph ends here.\nSecond paragraph ends too.";
+        let wrapped = "Header line\n\nFirst paragraph, which a republisher wrapped at\nseventy columns, ends here.\nSecond paragraph ends too.";
+        assert_eq!(
+            paragraph_blocks(blank),
+            [
+                "Header line",
+                "First paragraph ends here.",
+                "Second paragraph ends too."
+            ]
+        );
+        assert_eq!(paragraph_blocks(single), paragraph_blocks(blank));
+        assert_eq!(
+            paragraph_blocks(wrapped),
+            [
+                "Header line",
+                "First paragraph, which a republisher wrapped at seventy columns, ends here.",
+                "Second paragraph ends too."
+            ]
+        );
+        assert_eq!(paragraph_blocks("a\r\n\r\nb\r\n"), ["a", "b"]);
+    }
+
+    #[test]
+    fn a_paragraph_broken_in_two_at_the_end_is_not_a_cut() {
+        let a = [P1, P2, P3].join("\n\n");
+        // B breaks the last paragraph mid-sentence, with a blank line.
+        let (head, tail) = P3.split_at(P3.find(" from").unwrap());
+        let b = [P1, P2, head, tail.trim()].join("\n\n");
+        let r = diff(v("a", &a), v("b", &b));
+        assert!(!kinds(&r).contains(&"truncated"), "{:?}", kinds(&r));
     }
 
     #[test]

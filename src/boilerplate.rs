@@ -12,7 +12,7 @@
 
 use crate::corpus::Corpus;
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// Shingles are already uniform hashes: hashing them again is wasted work.
@@ -224,19 +224,24 @@ pub fn widespread(corpus: &Corpus, max_df: u32, sample_docs: usize) -> ShingleSe
                 }
             }
         });
-    // The slots over the cut hold few shingles: count those exactly.
-    let mut exact: HashMap<u32, u32, BuildHasherDefault<ShingleHasher>> = HashMap::default();
-    for &i in &sample {
-        for &x in corpus.set(i) {
-            if f64::from(table[(x >> shift) as usize]) > cut {
-                *exact.entry(x).or_default() += 1;
-            }
-        }
-    }
-    exact
-        .into_iter()
-        .filter(|&(_, c)| f64::from(c) > cut)
-        .map(|(x, _)| x)
+    // The slots over the cut hold few distinct shingles, but they are the frequent ones
+    // (millions of occurrences, 0.3 s counted in a hash map at 200,000 documents): count them
+    // exactly as runs of the sorted occurrences.
+    let mut frequent: Vec<u32> = sample
+        .par_iter()
+        .flat_map_iter(|&i| {
+            corpus
+                .set(i)
+                .iter()
+                .copied()
+                .filter(|&x| f64::from(table[(x >> shift) as usize]) > cut)
+        })
+        .collect();
+    crate::shingle::radix_sort(&mut frequent);
+    frequent
+        .chunk_by(|a, b| a == b)
+        .filter(|run| run.len() as f64 > cut)
+        .map(|run| run[0])
         .collect()
 }
 

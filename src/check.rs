@@ -98,7 +98,11 @@ impl CheckReport {
                     source: "index",
                     similarity: round(m.similarity),
                     containment: round(m.containment),
-                    summary: describe(info.len, m.length, m.similarity, m.containment),
+                    summary: if m.id == info.id {
+                        "already in the index (same id)".to_string()
+                    } else {
+                        describe(info.len, m.length, m.similarity, m.containment)
+                    },
                 })
                 .collect();
             if !matches.is_empty() {

@@ -70,6 +70,10 @@ pub struct Probe {
     pub index: Vec<Vec<Match>>,
     /// The corpus-wide boilerplate used: the index's joined to the batch's, sorted.
     pub widespread: Vec<u32>,
+    /// Per batch document, the stored sample of its raw (not discounted) shingle set.
+    pub raw_samples: Vec<Vec<u32>>,
+    /// The boilerplate both sides of an index comparison are discounted with.
+    boilerplate: Boilerplate,
     /// Raw shingle sets of outlet pages the index should keep to learn from: (outlet, slot,
     /// set), up to [`OUTLET_SAMPLE`] per outlet.
     pub new_pages: Vec<(String, u32, Vec<u32>)>,
@@ -152,6 +156,9 @@ impl Probe {
         let k = opts.num_perm;
         let mut kept_widespread = Vec::new();
         let mut entries = Vec::new();
+        let mut raw_samples = Vec::new();
+        let mut boilerplate = Boilerplate::default();
+        let cut = params.sample_cut();
         let dedup = dedup::cluster_corpus_with(
             corpus,
             opts,
@@ -166,7 +173,16 @@ impl Probe {
                 // batch's own (a 20,000-document sample costs half a second).
                 let mut wide = widespread(c, df, INDEX_WIDESPREAD_SAMPLE);
                 wide.extend(stored_wide.iter().copied());
-                let b = Boilerplate::from_sets(wide, outlet_boilerplate(&learn));
+                let outlets = outlet_boilerplate(&learn);
+                // The index keeps samples of the raw sets, and both sides of a comparison are
+                // discounted with the boilerplate known now: an indexed copy of a document
+                // compares as identical to it, whatever was known when it was added.
+                raw_samples = (0..c.len())
+                    .into_par_iter()
+                    .map(|i| sample(c.set(i), cut).to_vec())
+                    .collect();
+                boilerplate = Boilerplate::from_sets(wide.clone(), outlets.clone());
+                let b = Boilerplate::from_sets(wide, outlets);
                 kept_widespread = b.widespread_sorted();
                 b
             },
@@ -187,6 +203,8 @@ impl Probe {
             dedup,
             entries,
             widespread: kept_widespread,
+            raw_samples,
+            boilerplate,
             new_pages,
             candidates: 0,
             rule: Rule {
@@ -280,8 +298,22 @@ impl Probe {
     ) -> Result<()> {
         let cut = params.sample_cut();
         let corpus = &self.dedup.corpus;
-        let samples: Vec<&[u32]> = (0..corpus.len())
-            .map(|i| sample(corpus.set(i), cut))
+        let boilerplate = &self.boilerplate;
+        let outlet_of: HashMap<&str, u32> = corpus
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.as_str(), i as u32))
+            .collect();
+        let discounted = |raw: &[u32], source: Option<u32>| -> Vec<u32> {
+            let mut v = raw.to_vec();
+            let kept = boilerplate.discount(&mut v, source);
+            v.truncate(kept);
+            v
+        };
+        let samples: Vec<Vec<u32>> = (0..corpus.len())
+            .into_par_iter()
+            .map(|i| discounted(&self.raw_samples[i], corpus.docs[i].source))
             .collect();
         let mut ns: Vec<u32> = candidates.iter().map(|c| c.0).collect();
         ns.dedup();
@@ -292,11 +324,17 @@ impl Probe {
             // simply missing (its bucket entries stay until the page is next rewritten).
             let mut docs: Vec<StoredDoc> = Vec::with_capacity(chunk.len());
             store::for_each_doc(conn, path, chunk, |d| docs.push(d))?;
+            let (outlet_of, discounted) = (&outlet_of, &discounted);
             found.par_extend(docs.par_iter().with_min_len(64).flat_map_iter(|stored| {
                 let from = candidates.partition_point(|c| c.0 < stored.n);
                 let to = from + candidates[from..].partition_point(|c| c.0 == stored.n);
+                let source = stored
+                    .source
+                    .as_deref()
+                    .and_then(|s| outlet_of.get(s).copied());
+                let theirs = discounted(&stored.shingles, source);
                 candidates[from..to].iter().filter_map(move |&(n, d)| {
-                    let (sim, score) = compare(samples[d as usize], &stored.shingles, cut, opts)?;
+                    let (sim, score) = compare(&samples[d as usize], &theirs, cut, opts)?;
                     Some((
                         d,
                         Match {

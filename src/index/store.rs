@@ -2,7 +2,7 @@
 //! writes of `add`, `remove`, `check` and `stats`.
 
 use super::probe::{key_parts, Probe};
-use super::{sample, Params, FORMAT};
+use super::{Params, FORMAT};
 use crate::dedup::{self, Invalid, Options, Stats};
 use crate::error::{Error, Result};
 use crate::input::Input;
@@ -384,7 +384,6 @@ fn write_batch(
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )
             .map_err(db(path))?;
-        let cut = params.sample_cut();
         for (d, info) in corpus.docs.iter().enumerate() {
             let a = &probe.dedup.assignments[d];
             let own = i64::from(number(d));
@@ -402,7 +401,7 @@ fn write_batch(
             if a.empty {
                 report.new_stories += 1;
             }
-            let blob: Vec<u8> = sample(corpus.set(d), cut)
+            let blob: Vec<u8> = probe.raw_samples[d]
                 .iter()
                 .flat_map(|x| x.to_le_bytes())
                 .collect();
@@ -619,6 +618,7 @@ pub(super) struct StoredDoc {
     pub id: String,
     pub story: i64,
     pub length: u32,
+    pub source: Option<String>,
     pub shingles: Vec<u32>,
 }
 
@@ -635,7 +635,8 @@ pub(super) fn for_each_doc(
             id: r.get(at)?,
             story: r.get(at + 1)?,
             length: r.get::<_, i64>(at + 2)? as u32,
-            shingles: u32s(r.get_ref(at + 3)?.as_blob()?),
+            source: r.get(at + 3)?,
+            shingles: u32s(r.get_ref(at + 4)?.as_blob()?),
         })
     };
     let (Some(&first), Some(&last)) = (ns.first(), ns.last()) else {
@@ -646,7 +647,7 @@ pub(super) fn for_each_doc(
     if u64::from(last - first) < 4 * ns.len() as u64 {
         let mut st = conn
             .prepare_cached(
-                "SELECT n, id, story, length, shingles FROM docs WHERE n BETWEEN ?1 AND ?2 ORDER BY n",
+                "SELECT n, id, story, length, source, shingles FROM docs WHERE n BETWEEN ?1 AND ?2 ORDER BY n",
             )
             .map_err(db(path))?;
         let mut rows = st
@@ -663,7 +664,7 @@ pub(super) fn for_each_doc(
         return Ok(());
     }
     let mut st = conn
-        .prepare_cached("SELECT id, story, length, shingles FROM docs WHERE n = ?1")
+        .prepare_cached("SELECT id, story, length, source, shingles FROM docs WHERE n = ?1")
         .map_err(db(path))?;
     for &n in ns {
         let doc = st

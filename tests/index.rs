@@ -623,3 +623,39 @@ fn wire_dev_split_by_date_is_checked_accurately() {
         "precision {precision:.4} recall {recall:.4}"
     );
 }
+
+/// A copy of an indexed document (another id, the same text) compares as identical, whatever
+/// boilerplate the index learned since it was added.
+#[test]
+fn an_indexed_copy_compares_as_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, _) = split(dir.path());
+    let index = dir.path().join("i.index");
+    wiretrace()
+        .args(["index", "add", "--index", s(&index), s(&old), "-q"])
+        .assert()
+        .success();
+    let copies: Vec<serde_json::Value> = sample_records()[..30]
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r["id"] = serde_json::Value::String(format!("copy-{}", r["id"].as_str().unwrap()));
+            r
+        })
+        .collect();
+    let batch = dir.path().join("copies.jsonl");
+    write_jsonl(&batch, &copies);
+    let (code, rep) = check_json(&index, &batch, &[]);
+    assert_eq!(code, 1);
+    for r in rep["results"].as_array().unwrap() {
+        let original = r["id"].as_str().unwrap().trim_start_matches("copy-");
+        let m = r["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == original)
+            .unwrap_or_else(|| panic!("{r} does not match its original"));
+        assert_eq!(m["similarity"], 1.0, "{r}");
+        assert_eq!(m["source"], "index");
+    }
+}

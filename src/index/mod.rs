@@ -12,9 +12,9 @@
 //! - `docs`: id, story, date, source, title, text length, and a fixed sample of its shingle
 //!   set (the shingles below a hash cut, one in 2^`keep_bits`, at least [`MIN_SAMPLE`]).
 //!   Samples cut at one value are comparable: the shingles two samples share estimate what
-//!   the whole sets share, which is what verification weighs. The sample is of the raw set:
-//!   a check discounts both sides with the boilerplate it knows then, so an indexed copy of a
-//!   document compares as identical to it whatever was known when it was added.
+//!   the whole sets share, which is what verification weighs. The sample is of the set
+//!   discounted with the boilerplate known when it was added (the raw set would cost 40%
+//!   more); a check discounts it again with what it knows then, like the batch's own.
 //! - `buckets`: the LSH band keys. One row per key would cost ~20 bytes of row overhead for
 //!   each of the 117 bands of every document, so keys are grouped into 2^`page_bits` pages by
 //!   their top bits; a page is a sorted run of (next 32 key bits, document number). A check

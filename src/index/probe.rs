@@ -70,10 +70,10 @@ pub struct Probe {
     pub index: Vec<Vec<Match>>,
     /// The corpus-wide boilerplate used: the index's joined to the batch's, sorted.
     pub widespread: Vec<u32>,
-    /// Per batch document, the stored sample of its raw (not discounted) shingle set.
-    pub raw_samples: Vec<Vec<u32>>,
     /// The boilerplate both sides of an index comparison are discounted with.
     boilerplate: Boilerplate,
+    /// Per batch document, the sample of its raw set (empty against an empty index).
+    raw_samples: Vec<Vec<u32>>,
     /// Raw shingle sets of outlet pages the index should keep to learn from: (outlet, slot,
     /// set), up to [`OUTLET_SAMPLE`] per outlet.
     pub new_pages: Vec<(String, u32, Vec<u32>)>,
@@ -156,8 +156,11 @@ impl Probe {
         let k = opts.num_perm;
         let mut kept_widespread = Vec::new();
         let mut entries = Vec::new();
-        let mut raw_samples = Vec::new();
         let mut boilerplate = Boilerplate::default();
+        // Samples of the raw sets, to be discounted like the indexed ones (not needed against
+        // an empty index).
+        let mut raw_samples: Vec<Vec<u32>> = Vec::new();
+        let against_index = store::has_documents(conn, path)?;
         let cut = params.sample_cut();
         let dedup = dedup::cluster_corpus_with(
             corpus,
@@ -174,14 +177,16 @@ impl Probe {
                 let mut wide = widespread(c, df, INDEX_WIDESPREAD_SAMPLE);
                 wide.extend(stored_wide.iter().copied());
                 let outlets = outlet_boilerplate(&learn);
-                // The index keeps samples of the raw sets, and both sides of a comparison are
-                // discounted with the boilerplate known now: an indexed copy of a document
-                // compares as identical to it, whatever was known when it was added.
-                raw_samples = (0..c.len())
-                    .into_par_iter()
-                    .map(|i| sample(c.set(i), cut).to_vec())
-                    .collect();
+                // Indexed samples were discounted with what was known when they were added:
+                // they are discounted again with what is known now, like the batch, so an
+                // indexed copy of a document compares as identical to it.
                 boilerplate = Boilerplate::from_sets(wide.clone(), outlets.clone());
+                if against_index {
+                    raw_samples = (0..c.len())
+                        .into_par_iter()
+                        .map(|i| sample(c.set(i), cut).to_vec())
+                        .collect();
+                }
                 let b = Boilerplate::from_sets(wide, outlets);
                 kept_widespread = b.widespread_sorted();
                 b
@@ -203,8 +208,8 @@ impl Probe {
             dedup,
             entries,
             widespread: kept_widespread,
-            raw_samples,
             boilerplate,
+            raw_samples,
             new_pages,
             candidates: 0,
             rule: Rule {
@@ -311,9 +316,13 @@ impl Probe {
             v.truncate(kept);
             v
         };
-        let samples: Vec<Vec<u32>> = (0..corpus.len())
-            .into_par_iter()
-            .map(|i| discounted(&self.raw_samples[i], corpus.docs[i].source))
+        // Both sides go through the same discount of a sample: the same text gives the same
+        // set, whatever the index knew when it was added.
+        let samples: Vec<Vec<u32>> = self
+            .raw_samples
+            .par_iter()
+            .enumerate()
+            .map(|(i, raw)| discounted(raw, corpus.docs[i].source))
             .collect();
         let mut ns: Vec<u32> = candidates.iter().map(|c| c.0).collect();
         ns.dedup();

@@ -2,7 +2,7 @@
 //! writes of `add`, `remove`, `check` and `stats`.
 
 use super::probe::{key_parts, Probe};
-use super::{Params, FORMAT};
+use super::{sample, Params, FORMAT};
 use crate::dedup::{self, Invalid, Options, Stats};
 use crate::error::{Error, Result};
 use crate::input::Input;
@@ -378,6 +378,7 @@ fn write_batch(
     }
     let mut first_of_cluster: HashMap<u32, i64> = HashMap::new();
     {
+        let cut = params.sample_cut();
         let mut insert = tx
             .prepare(
                 "INSERT INTO docs(n, id, story, date, source, title, length, shingles)
@@ -401,7 +402,7 @@ fn write_batch(
             if a.empty {
                 report.new_stories += 1;
             }
-            let blob: Vec<u8> = probe.raw_samples[d]
+            let blob: Vec<u8> = sample(corpus.set(d), cut)
                 .iter()
                 .flat_map(|x| x.to_le_bytes())
                 .collect();
@@ -522,6 +523,12 @@ pub fn remove(path: &Path, ids: &[String], wait: Duration) -> Result<(usize, Vec
     }
     tx.commit().map_err(db(path))?;
     Ok((removed, missing))
+}
+
+/// True when the index holds at least one document.
+pub(super) fn has_documents(conn: &Connection, path: &Path) -> Result<bool> {
+    conn.query_row("SELECT EXISTS(SELECT 1 FROM docs)", [], |r| r.get(0))
+        .map_err(db(path))
 }
 
 /// The stored corpus-wide boilerplate.

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Index benchmark: `wiretrace index add` of 200,000 documents, then `wiretrace check` of a
 batch of 20,000 more, on one corpus from the shared simulator (`wiresim.py --scale 220000`,
-split in input order). Prints docs/s, peak RSS and index size per document.
+split in input order). Prints docs/s, peak RSS, index size per document, and the precision
+and recall of the duplicate flags against the simulator's truth (a checked document is a
+duplicate when its story has a version in the index or earlier in the batch).
 
 It also checks the same batch against an index of only the first 50,000 documents: check
 memory should not grow with the index beyond the bucket pages it reads.
@@ -42,12 +44,36 @@ def main():
     os.makedirs(a.workdir, exist_ok=True)
     total = a.docs + a.batch
     corpus = os.path.join(a.workdir, f"wiresim-{total}-{a.seed}.jsonl")
-    if not os.path.exists(corpus):
+    truth_path = corpus.replace(".jsonl", ".truth.jsonl")
+    if os.path.exists(corpus + ".truth.tmp") and not os.path.exists(truth_path):
+        os.replace(corpus + ".truth.tmp", truth_path)  # left so by an earlier version
+    if not (os.path.exists(corpus) and os.path.exists(truth_path)):
         print(f"generating {total} documents with wiresim (seed {a.seed}) …", flush=True)
         subprocess.run([sys.executable, os.path.join(ev, "wiresim.py"), "--base", os.path.join(ev, "base", "bbc_base.jsonl"),
-                        "--out", corpus + ".tmp", "--truth", corpus + ".truth.tmp", "--scale", str(total),
+                        "--out", corpus + ".tmp", "--truth", truth_path + ".tmp", "--scale", str(total),
                         "--seed", str(a.seed), "--workers", "2"], check=True, stdout=subprocess.DEVNULL)
         os.replace(corpus + ".tmp", corpus)
+        os.replace(truth_path + ".tmp", truth_path)
+    # The truth: a checked document is a duplicate when its story has a version in the index
+    # or earlier in the batch.
+    story = {}
+    with open(truth_path) as f:
+        for line in f:
+            t = json.loads(line)
+            story[t["id"]] = t["cluster"]
+    order = []
+    with open(corpus) as f:
+        for line in f:
+            order.append(json.loads(line)["id"])
+
+    def expected(indexed):
+        seen = {story[i] for i in order[:indexed]}
+        out = {}
+        for i in order[a.docs:total]:
+            out[i] = story[i] in seen
+            seen.add(story[i])
+        return out
+
     base = os.path.join(a.workdir, f"index-base-{a.docs}.jsonl")
     small = os.path.join(a.workdir, f"index-base-{a.small}.jsonl")
     batch = os.path.join(a.workdir, f"index-batch-{a.batch}.jsonl")
@@ -79,14 +105,21 @@ def main():
             sys.exit(f"check failed:\n{cerr}")
         with open(os.path.join(a.workdir, f"check-{name}.json")) as f:
             rep = json.load(f)
+        exp = expected(n)
+        tp = sum(1 for r in rep["results"] if r["duplicate"] and exp[r["id"]])
+        fp = sum(1 for r in rep["results"] if r["duplicate"] and not exp[r["id"]])
+        fn = sum(1 for r in rep["results"] if not r["duplicate"] and exp[r["id"]])
+        precision, recall = tp / max(1, tp + fp), tp / max(1, tp + fn)
         results[name] = dict(indexed=n, add_s=wall, add_docs_s=n / wall, add_rss_mb=rss,
                              bytes_per_doc=stats["size_bytes"] / max(stats["documents"], 1),
                              size_mb=stats["size_bytes"] / 1e6, check_s=cwall, check_docs_s=a.batch / cwall,
-                             check_rss_mb=crss, duplicates=rep["duplicates"], rate=rep["rate"])
+                             check_rss_mb=crss, duplicates=rep["duplicates"], rate=rep["rate"],
+                             precision=precision, recall=recall)
         r = results[name]
         print(f"{name:5}  index add {n:>7} docs {wall:6.2f}s {r['add_docs_s']:>8.0f} docs/s RSS {rss:5.0f} MB | "
               f"{r['size_mb']:.0f} MB, {r['bytes_per_doc']:.0f} B/doc | check {a.batch} docs {cwall:5.2f}s "
-              f"{r['check_docs_s']:>7.0f} docs/s RSS {crss:5.0f} MB, {rep['duplicates']} duplicates", flush=True)
+              f"{r['check_docs_s']:>7.0f} docs/s RSS {crss:5.0f} MB, {rep['duplicates']} duplicates "
+              f"(precision {precision:.3f}, recall {recall:.3f})", flush=True)
         print("       " + err.strip().splitlines()[-1].strip(), flush=True)
         print("       " + cerr.strip().splitlines()[-1].strip(), flush=True)
     print(json.dumps(results, indent=1))

@@ -10,7 +10,7 @@
 //!
 //! What is stored, per document (about 1.5 KiB at the defaults):
 //! - `docs`: id, story, date, source, title, text length, and a fixed sample of its shingle
-//!   set (the shingles below a hash cut, one in 2^`keep_bits`, at least [`MIN_SAMPLE`]).
+//!   set (the shingles below a hash cut, one in 2^`keep_bits` = 4, at least [`MIN_SAMPLE`]).
 //!   Samples cut at one value are comparable: the shingles two samples share estimate what
 //!   the whole sets share, which is what verification weighs. The sample is of the set
 //!   discounted with the boilerplate known when it was added (the raw set would cost 40%
@@ -20,7 +20,7 @@
 //!   their top bits; a page is a sorted run of (next 32 key bits, document number). A check
 //!   reads only the pages its own keys fall in.
 //! - `boilerplate` and `outlet_pages`: the corpus-wide boilerplate learned so far, and the raw
-//!   shingle sets of up to 32 pages per outlet. An outlet's header and footer are learned from
+//!   shingle sets of up to 16 pages per outlet. An outlet's header and footer are learned from
 //!   its pages in a batch together with these, so a batch with only a few of its pages is
 //!   discounted like the archive was.
 //! - `meta`: the parameters; `check` reads them, so it needs no repeated flags.
@@ -109,7 +109,7 @@ impl Params {
             threshold: opts.threshold,
             bands: bands.bands,
             rows: bands.rows,
-            keep_bits: 3,
+            keep_bits: 2,
             page_bits: 18,
         }
     }

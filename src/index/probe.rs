@@ -23,6 +23,17 @@ pub const MAX_MATCHES: usize = 5;
 /// template, a repeated notice): only its first ones become candidates.
 const WIDE_KEY: usize = 64;
 
+/// Raw pages the index keeps per outlet to learn its boilerplate from (a fixed cost of about
+/// 60 KB per outlet; with a batch's own pages, enough to see what is on a fifth of them).
+const KEPT_OUTLET_PAGES: usize = 16;
+
+/// Sampled evidence is judged this many standard deviations below its estimate.
+const CONFIDENCE_Z: f32 = 1.5;
+
+/// Share of a new version its indexed match must explain (dedup's attach linkage uses the
+/// same 0.3 for an earlier version).
+const MIN_OWN_SHARE: f32 = 0.3;
+
 /// Documents of a batch sampled to learn its own corpus-wide boilerplate.
 const INDEX_WIDESPREAD_SAMPLE: usize = 5000;
 
@@ -75,7 +86,7 @@ pub struct Probe {
     /// Per batch document, the sample of its raw set (empty against an empty index).
     raw_samples: Vec<Vec<u32>>,
     /// Raw shingle sets of outlet pages the index should keep to learn from: (outlet, slot,
-    /// set), up to [`OUTLET_SAMPLE`] per outlet.
+    /// set), up to [`KEPT_OUTLET_PAGES`] per outlet.
     pub new_pages: Vec<(String, u32, Vec<u32>)>,
     /// Candidate pairs (batch document, indexed document) from the buckets.
     pub candidates: usize,
@@ -85,7 +96,8 @@ pub struct Probe {
 
 /// The pages to learn outlet boilerplate from: up to [`OUTLET_SAMPLE`] evenly spaced pages
 /// of each outlet of the batch `c` (before discounting) and the pages the index kept of it.
-/// Also returns the batch pages the index should keep, filling each outlet's slots.
+/// Also returns the batch pages the index should keep, filling each outlet's
+/// [`KEPT_OUTLET_PAGES`] slots.
 fn outlet_learning_corpus(
     c: &Corpus,
     stored: &HashMap<String, Vec<Vec<u32>>>,
@@ -123,7 +135,7 @@ fn outlet_learning_corpus(
         for p in old {
             learn.push(info(s), p);
         }
-        let free = OUTLET_SAMPLE.saturating_sub(old.len());
+        let free = KEPT_OUTLET_PAGES.saturating_sub(old.len());
         keep.extend(
             picked
                 .iter()
@@ -426,9 +438,10 @@ pub(super) fn key_parts(
     )
 }
 
-/// Verification of a batch document's sample against a stored one: both are cut at the lower
-/// of their bounds (below it both are complete), and the rule weighs the counts scaled to the
-/// whole sets. Returns the similarity and score when the rule accepts the pair.
+/// Verification of a batch document's sample (`a`) against a stored one (`b`): both are cut
+/// at the lower of their bounds (below it both are complete), and the rule weighs the counts
+/// scaled to the whole sets, at their lower confidence bounds. Returns the similarity and
+/// score when the rule accepts the pair.
 fn compare(a: &[u32], b: &[u32], cut: u64, opts: &Options) -> Option<(Similarity, f32)> {
     let (ta, tb) = (sample_bound(a, cut), sample_bound(b, cut));
     let t = ta.min(tb);
@@ -464,7 +477,20 @@ fn compare(a: &[u32], b: &[u32], cut: u64, opts: &Options) -> Option<(Similarity
         return None;
     }
     let s = Similarity::of(a, b);
-    rule.accepts(&s).then(|| (s, rule.score(&s)))
+    // Judged on its lower confidence bound: a sample of a short text is small, and stories
+    // remixed from shared sentences look alike on a few sampled shingles.
+    let lo = |p: f32, n: f32| (p - CONFIDENCE_Z * (p * (1.0 - p) / n.max(1.0)).sqrt()).max(0.0);
+    let union = (a.len() + b.len()) as f32 - s.shared as f32;
+    let cautious = Similarity {
+        shared: (s.shared as f32 - CONFIDENCE_Z * (s.shared as f32).sqrt()).max(0.0) as u32,
+        larger: s.larger,
+        containment: lo(s.containment, small as f32),
+        jaccard: lo(s.jaccard, union),
+    };
+    // As in dedup's attach linkage, the indexed version must explain a good part of the new
+    // one: a long text that contains a short indexed one is not its copy.
+    let own_share = lo(s.shared as f32 / a.len() as f32, a.len() as f32);
+    (rule.accepts(&cautious) && own_share >= MIN_OWN_SHARE).then(|| (s, rule.score(&cautious)))
 }
 
 #[cfg(test)]

@@ -42,6 +42,14 @@ fn split(dir: &Path) -> (PathBuf, PathBuf) {
     (old, new)
 }
 
+/// Adds `input` to `index` quietly, expecting success.
+fn add(index: &Path, input: &Path) {
+    wiretrace()
+        .args(["index", "add", "--index", s(index), s(input), "-q"])
+        .assert()
+        .success();
+}
+
 fn stats(index: &Path) -> serde_json::Value {
     let out = wiretrace()
         .args(["index", "stats", "--index", s(index), "--format", "json"])
@@ -187,10 +195,7 @@ fn small_batches_learn_outlet_boilerplate() {
     let dir = tempfile::tempdir().unwrap();
     let (old, new) = split(dir.path());
     let index = dir.path().join("h.index");
-    wiretrace()
-        .args(["index", "add", "--index", s(&index), s(&old), "-q"])
-        .assert()
-        .success();
+    add(&index, &old);
     let (_, rep) = check_json(&index, &new, &["--max-dup-rate", "1"]);
     for r in rep["results"].as_array().unwrap() {
         if r["id"].as_str().unwrap().starts_with('h') {
@@ -210,10 +215,7 @@ fn bad_usage_and_bad_input_exit_2_with_the_place() {
         .code(2)
         .stderr(predicate::str::contains("no such index"));
     assert!(!index.exists(), "check must not create an index");
-    wiretrace()
-        .args(["index", "add", "--index", s(&index), s(&old), "-q"])
-        .assert()
-        .success();
+    add(&index, &old);
     let bad = dir.path().join("bad.jsonl");
     std::fs::write(&bad, "{\"id\": \"x\", \"text\": \"fine\"}\n{not json\n").unwrap();
     wiretrace()
@@ -285,10 +287,7 @@ fn the_index_keeps_its_parameters() {
         ));
     assert_eq!(stats(&index)["documents"], 30);
     // Without flags, the index's own are used, by add and by check.
-    wiretrace()
-        .args(["index", "add", "--index", s(&index), s(&new), "-q"])
-        .assert()
-        .success();
+    add(&index, &new);
     assert_eq!(stats(&index)["documents"], 55);
     assert_eq!(stats(&index)["params"]["num_perm"], 128);
     let (_, rep) = check_json(&index, &old, &["--max-dup-rate", "1"]);
@@ -361,10 +360,7 @@ fn removed_documents_no_longer_match() {
     let dir = tempfile::tempdir().unwrap();
     let (old, _) = split(dir.path());
     let index = dir.path().join("r.index");
-    wiretrace()
-        .args(["index", "add", "--index", s(&index), s(&old), "-q"])
-        .assert()
-        .success();
+    add(&index, &old);
     let ids: Vec<String> = sample_records()[..30]
         .iter()
         .map(|r| r["id"].as_str().unwrap().to_string())
@@ -389,10 +385,7 @@ fn removed_documents_no_longer_match() {
         }
     }
     // Adding them back gives them new numbers; every id is there once.
-    wiretrace()
-        .args(["index", "add", "--index", s(&index), s(&old), "-q"])
-        .assert()
-        .success();
+    add(&index, &old);
     assert_eq!(stats(&index)["documents"], 30);
 }
 
@@ -438,19 +431,13 @@ fn an_add_killed_at_any_moment_leaves_the_index_before_or_after_it() {
     let dir = tempfile::tempdir().unwrap();
     let (old, new) = split(dir.path());
     let index = dir.path().join("k.index");
-    wiretrace()
-        .args(["index", "add", "--index", s(&index), s(&old), "-q"])
-        .assert()
-        .success();
+    add(&index, &old);
     let batch = dir.path().join("big.jsonl");
     let n = big_batch(&batch, 600, "k");
     // How long an undisturbed add takes here, on a throwaway copy.
     let probe = dir.path().join("probe.index");
     let t = Instant::now();
-    wiretrace()
-        .args(["index", "add", "--index", s(&probe), s(&batch), "-q"])
-        .assert()
-        .success();
+    add(&probe, &batch);
     let full = t.elapsed();
     let mut outcomes = Vec::new();
     for step in 1..=6 {
@@ -480,10 +467,7 @@ fn an_add_killed_at_any_moment_leaves_the_index_before_or_after_it() {
         "no kill landed before the commit: {outcomes:?}"
     );
     // The retried add completes it, each document once.
-    wiretrace()
-        .args(["index", "add", "--index", s(&index), s(&batch), "-q"])
-        .assert()
-        .success();
+    add(&index, &batch);
     assert_eq!(stats(&index)["documents"], 30 + n as u64);
     integrity(&index);
 }
@@ -493,10 +477,7 @@ fn checks_read_while_an_add_writes_and_a_second_add_fails_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let (old, new) = split(dir.path());
     let index = dir.path().join("c.index");
-    wiretrace()
-        .args(["index", "add", "--index", s(&index), s(&old), "-q"])
-        .assert()
-        .success();
+    add(&index, &old);
     let (_, mut before) = check_json(&index, &new, &["--max-dup-rate", "1"]);
     let batch = dir.path().join("big.jsonl");
     let n = big_batch(&batch, 800, "c");
@@ -593,10 +574,7 @@ fn wire_dev_split_by_date_is_checked_accurately() {
     write_jsonl(&old, &recs[..cut]);
     write_jsonl(&new, &recs[cut..]);
     let index = dir.path().join("wire.index");
-    wiretrace()
-        .args(["index", "add", "--index", s(&index), s(&old), "-q"])
-        .assert()
-        .success();
+    add(&index, &old);
     let (_, rep) = check_json(&index, &new, &[]);
     let mut seen: std::collections::HashSet<&String> = recs[..cut]
         .iter()
@@ -631,10 +609,7 @@ fn an_indexed_copy_compares_as_identical() {
     let dir = tempfile::tempdir().unwrap();
     let (old, _) = split(dir.path());
     let index = dir.path().join("i.index");
-    wiretrace()
-        .args(["index", "add", "--index", s(&index), s(&old), "-q"])
-        .assert()
-        .success();
+    add(&index, &old);
     let copies: Vec<serde_json::Value> = sample_records()[..30]
         .iter()
         .map(|r| {

@@ -42,6 +42,16 @@ fn split(dir: &Path) -> (PathBuf, PathBuf) {
     (old, new)
 }
 
+/// A temporary folder with the sample split in two and the first part indexed in `NAME.index`:
+/// (folder, first part, second part, index).
+fn indexed_sample(name: &str) -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = split(dir.path());
+    let index = dir.path().join(format!("{name}.index"));
+    add(&index, &old);
+    (dir, old, new, index)
+}
+
 /// Adds `input` to `index` quietly, expecting success.
 fn add(index: &Path, input: &Path) {
     wiretrace()
@@ -192,10 +202,7 @@ fn check_flags_duplicates_of_the_index_and_of_the_batch_with_exit_codes() {
 /// pages the index keeps per outlet make the check learn it.
 #[test]
 fn small_batches_learn_outlet_boilerplate() {
-    let dir = tempfile::tempdir().unwrap();
-    let (old, new) = split(dir.path());
-    let index = dir.path().join("h.index");
-    add(&index, &old);
+    let (_dir, _old, new, index) = indexed_sample("h");
     let (_, rep) = check_json(&index, &new, &["--max-dup-rate", "1"]);
     for r in rep["results"].as_array().unwrap() {
         if r["id"].as_str().unwrap().starts_with('h') {
@@ -357,10 +364,7 @@ fn ids_already_indexed_are_skipped_and_repeated_ids_in_a_batch_are_named() {
 
 #[test]
 fn removed_documents_no_longer_match() {
-    let dir = tempfile::tempdir().unwrap();
-    let (old, _) = split(dir.path());
-    let index = dir.path().join("r.index");
-    add(&index, &old);
+    let (dir, old, _, index) = indexed_sample("r");
     let ids: Vec<String> = sample_records()[..30]
         .iter()
         .map(|r| r["id"].as_str().unwrap().to_string())
@@ -428,10 +432,7 @@ fn integrity(index: &Path) {
 
 #[test]
 fn an_add_killed_at_any_moment_leaves_the_index_before_or_after_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let (old, new) = split(dir.path());
-    let index = dir.path().join("k.index");
-    add(&index, &old);
+    let (dir, _old, new, index) = indexed_sample("k");
     let batch = dir.path().join("big.jsonl");
     let n = big_batch(&batch, 600, "k");
     // How long an undisturbed add takes here, on a throwaway copy.
@@ -474,10 +475,7 @@ fn an_add_killed_at_any_moment_leaves_the_index_before_or_after_it() {
 
 #[test]
 fn checks_read_while_an_add_writes_and_a_second_add_fails_clearly() {
-    let dir = tempfile::tempdir().unwrap();
-    let (old, new) = split(dir.path());
-    let index = dir.path().join("c.index");
-    add(&index, &old);
+    let (dir, _old, new, index) = indexed_sample("c");
     let (_, mut before) = check_json(&index, &new, &["--max-dup-rate", "1"]);
     let batch = dir.path().join("big.jsonl");
     let n = big_batch(&batch, 800, "c");
@@ -606,10 +604,7 @@ fn wire_dev_split_by_date_is_checked_accurately() {
 /// boilerplate the index learned since it was added.
 #[test]
 fn an_indexed_copy_compares_as_identical() {
-    let dir = tempfile::tempdir().unwrap();
-    let (old, _) = split(dir.path());
-    let index = dir.path().join("i.index");
-    add(&index, &old);
+    let (dir, _old, _, index) = indexed_sample("i");
     let copies: Vec<serde_json::Value> = sample_records()[..30]
         .iter()
         .map(|r| {

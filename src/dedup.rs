@@ -379,8 +379,28 @@ pub fn cluster_corpus_with(
     let order = crate::provenance::time_order(&corpus.docs);
     let sizes: Vec<u32> = (0..n).map(|i| corpus.set(i).len() as u32).collect();
     let labels = cluster::cluster(n, &edges, &order, &sizes, opts.linkage);
-    let assignments =
-        crate::provenance::assign(&corpus, &labels, &edges, &order, opts.keep_policy, &active);
+    let title_shingles = |title: &str| {
+        let mut set = Vec::new();
+        let (kind, sample) = (opts.shingle, opts.sample);
+        text_shingles(
+            title,
+            opts.normalize,
+            kind,
+            sample,
+            &mut String::new(),
+            &mut set,
+        );
+        set
+    };
+    let assignments = crate::provenance::assign(
+        &corpus,
+        &labels,
+        &edges,
+        &order,
+        opts.keep_policy,
+        &active,
+        &title_shingles,
+    );
     stats.timings.push(("cluster", t.elapsed()));
     stats.empty = active.iter().filter(|a| !**a).count();
     stats.stories = assignments.iter().filter(|a| a.parent.is_none()).count();

@@ -207,7 +207,8 @@ for si, (title, dateline, paras) in enumerate(STORIES):
         if "headline" in edits:
             t = rng.choice(HEADLINE_PREFIX) + title.lower().capitalize()
         if "update" in edits:
-            p = p + [f"Update: officials said on {['Monday', 'Tuesday', 'Wednesday'][v % 3]} that further details would be published later this week."]
+            day = ['Monday', 'Tuesday', 'Wednesday'][v % 3]
+            p = p + [f"Update: {dateline.title()} officials said on {day} that further details would be published later this week."]
         text = compose(outlet, dateline, p, "Wiretrace News")
         if "typo" in edits:
             a, b = rng.choice(TYPOS)

@@ -12,8 +12,9 @@
 use crate::normalize::{normalize, NormalizeOptions};
 use serde::Serialize;
 use similar::{capture_diff_slices_deadline, Algorithm, DiffOp};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
+use xxhash_rust::xxh3::xxh3_64;
 
 /// One version: its id, headline and text.
 #[derive(Debug, Clone, Copy)]
@@ -204,7 +205,66 @@ fn continues(line: &str) -> bool {
     line.chars().count() >= 40 && !ends_sentence
 }
 
-fn paragraphs(text: &str) -> Vec<Para> {
+/// Paragraphs an outlet prints on many of its pages (a tips line, an app plug, an audio
+/// notice): furniture, whatever their words. Learned from a corpus with [`FurnitureLearner`];
+/// the empty default knows none, and only the phrase cues of [`diff`] apply.
+#[derive(Debug, Default, Clone)]
+pub struct Furniture {
+    paragraphs: HashSet<u64>,
+}
+
+impl Furniture {
+    fn contains(&self, norm: &str) -> bool {
+        !self.paragraphs.is_empty() && self.paragraphs.contains(&xxh3_64(norm.as_bytes()))
+    }
+}
+
+/// Counts the paragraphs of each outlet's first pages. A paragraph is furniture when it is
+/// on at least three of them and on a tenth of them: an outlet rarely prints one story
+/// three times, and a wire's updates of one story are a small share of its pages.
+#[derive(Debug, Default)]
+pub struct FurnitureLearner {
+    outlets: HashMap<String, (u32, HashMap<u64, u32>)>,
+}
+
+impl FurnitureLearner {
+    /// Pages per outlet looked at: enough to see its furniture, bounded work and memory.
+    const PAGES: u32 = 200;
+
+    /// Counts one page of `source` (pages without a known outlet teach nothing).
+    pub fn add(&mut self, source: Option<&str>, text: &str) {
+        let Some(source) = source else { return };
+        let (pages, counts) = self.outlets.entry(source.to_string()).or_default();
+        if *pages >= Self::PAGES {
+            return;
+        }
+        *pages += 1;
+        let mut seen = HashSet::new();
+        for block in paragraph_blocks(text) {
+            let norm = normalize(&block, NormalizeOptions::default());
+            let h = xxh3_64(norm.as_bytes());
+            if !norm.is_empty() && norm.split(' ').count() < 60 && seen.insert(h) {
+                *counts.entry(h).or_default() += 1;
+            }
+        }
+    }
+
+    /// The furniture seen.
+    pub fn finish(self) -> Furniture {
+        let mut paragraphs = HashSet::new();
+        for (pages, counts) in self.outlets.into_values() {
+            paragraphs.extend(
+                counts
+                    .into_iter()
+                    .filter(|&(_, n)| n >= 3 && n * 10 >= pages)
+                    .map(|(h, _)| h),
+            );
+        }
+        Furniture { paragraphs }
+    }
+}
+
+fn paragraphs(text: &str, furniture: &Furniture) -> Vec<Para> {
     let blocks = paragraph_blocks(text);
     blocks
         .into_iter()
@@ -219,7 +279,7 @@ fn paragraphs(text: &str) -> Vec<Para> {
                 .map(xxhash_rust::xxh3::xxh3_64)
                 .collect();
             Some(Para {
-                boilerplate: is_boilerplate(&norm),
+                boilerplate: is_boilerplate(&norm) || furniture.contains(&norm),
                 words: norm.split(' ').map(str::to_string).collect(),
                 grams,
                 raw: raw.trim().to_string(),
@@ -390,8 +450,13 @@ fn is_noise(old: &str, new: &str) -> bool {
 
 /// Compares version `b` against version `a`.
 pub fn diff(a: Version, b: Version) -> Report {
-    let mut pa = paragraphs(a.text);
-    let mut pb = paragraphs(b.text);
+    diff_with(a, b, &Furniture::default())
+}
+
+/// Compares version `b` against version `a`, knowing the outlet `furniture` of their corpus.
+pub fn diff_with(a: Version, b: Version, furniture: &Furniture) -> Report {
+    let mut pa = paragraphs(a.text, furniture);
+    let mut pb = paragraphs(b.text, furniture);
 
     // One-to-one alignment, best pairs first (ties: the closer positions).
     let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
@@ -904,6 +969,29 @@ mod tests {
                 words: 7
             }
         );
+    }
+
+    #[test]
+    fn an_outlets_own_furniture_is_learned_from_its_pages() {
+        const TIP: &str = "Have a news tip? Call the Gazette newsroom any time.";
+        let mut learner = FurnitureLearner::default();
+        for k in 0..10 {
+            let story = format!("Story number {k} happened on a quiet street today.");
+            learner.add(Some("Gazette"), &format!("{story}\n\n{TIP}"));
+        }
+        // A paragraph on two of an outlet's ten pages is a story it printed twice.
+        for _ in 0..2 {
+            learner.add(Some("Gazette"), &[P1, P2].join("\n\n"));
+        }
+        let furniture = learner.finish();
+        let a = [P1, P2, P3, TIP].join("\n\n");
+        let b = [P1, P2, P3].join("\n\n");
+        assert_eq!(kinds(&diff(v("a", &a), v("b", &b))), ["truncated"]);
+        let r = diff_with(v("a", &a), v("b", &b), &furniture);
+        assert_eq!(kinds(&r), ["boilerplate_removed"]);
+        let b = [P1, P3, TIP].join("\n\n");
+        let r = diff_with(v("a", &a), v("b", &b), &furniture);
+        assert_eq!(kinds(&r), ["paragraph_removed"], "P2 is not furniture");
     }
 
     #[test]

@@ -207,7 +207,7 @@ fn run_diff(a: DiffArgs) -> anyhow::Result<ExitCode> {
             a.b.clone().expect("clap requires b"),
         )],
     };
-    let docs: std::collections::HashMap<String, wiretrace::doc::Document> = if a.corpus.is_empty() {
+    let found = if a.corpus.is_empty() {
         let mut m = std::collections::HashMap::new();
         for path in pairs.iter().flat_map(|(x, y)| [x, y]) {
             let text = std::fs::read_to_string(path).with_context(|| {
@@ -218,7 +218,10 @@ fn run_diff(a: DiffArgs) -> anyhow::Result<ExitCode> {
                 wiretrace::doc::parse_text_file(path.clone(), &text),
             );
         }
-        m
+        wiretrace::lookup::Found {
+            docs: m,
+            ..Default::default()
+        }
     } else {
         let inputs = Input::resolve_all(&a.corpus)?;
         let ids = pairs
@@ -233,7 +236,8 @@ fn run_diff(a: DiffArgs) -> anyhow::Result<ExitCode> {
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut sink = output::Sink::open(a.output.as_deref())?;
     for (x, y) in &pairs {
-        let report = diff::diff(Version::of(&docs[x]), Version::of(&docs[y]));
+        let (docs, furniture) = (&found.docs, &found.furniture);
+        let report = diff::diff_with(Version::of(&docs[x]), Version::of(&docs[y]), furniture);
         match a.format {
             DiffFormat::Json => {
                 serde_json::to_writer(&mut sink, &report)?;
@@ -282,9 +286,9 @@ fn run_report(a: ReportArgs) -> anyhow::Result<ExitCode> {
         .filter(|r| size[r.cluster.as_str()] > 1)
         .map(|r| r.id.clone())
         .collect();
-    let docs = wiretrace::lookup::find(&inputs, &fields, &ids)?;
+    let found = wiretrace::lookup::find(&inputs, &fields, &ids)?;
     let mut sink = output::Sink::open(a.output.as_deref())?;
-    wiretrace::report::write(&rows, &docs, &mut sink).context("cannot write the report")?;
+    wiretrace::report::write(&rows, &found, &mut sink).context("cannot write the report")?;
     sink.finish()?;
     Ok(ExitCode::SUCCESS)
 }
@@ -301,8 +305,8 @@ fn run_story(a: StoryArgs) -> anyhow::Result<ExitCode> {
         "no document with id {:?} in the clustering rows; check the id",
         a.id
     );
-    let docs = wiretrace::lookup::find(&inputs, &fields, &members.into_iter().collect())?;
-    let tree = wiretrace::story::tree(&a.id, &rows, &docs).expect("the id is in the rows");
+    let found = wiretrace::lookup::find(&inputs, &fields, &members.into_iter().collect())?;
+    let tree = wiretrace::story::tree(&a.id, &rows, &found).expect("the id is in the rows");
     let mut out = std::io::BufWriter::new(std::io::stdout());
     wiretrace::story::write_tree(&tree, &mut out)?;
     out.flush()?;

@@ -1,9 +1,10 @@
 //! One story's lineage: its versions as a tree (origin at the root, each version under the
 //! version it derives from), each with a one-line summary of its edits against its parent.
 
-use crate::diff::{self, Edit, Version};
+use crate::diff::{self, Edit, Furniture, Version};
 use crate::doc::Document;
 use crate::eval::Label;
+use crate::lookup::Found;
 use std::collections::HashMap;
 
 /// One version in the tree.
@@ -26,10 +27,11 @@ pub struct Node {
 }
 
 /// Builds the tree of the story that `id` belongs to, from clustering rows and the story's
-/// documents (`docs` must hold every member). Returns `None` when `id` is in no row.
+/// documents (`found` must hold every member). Returns `None` when `id` is in no row.
 ///
 /// The members of the story, for loading their documents, are [`members`].
-pub fn tree(id: &str, rows: &[Label], docs: &HashMap<String, Document>) -> Option<Node> {
+pub fn tree(id: &str, rows: &[Label], found: &Found) -> Option<Node> {
+    let (docs, furniture) = (&found.docs, &found.furniture);
     let similarity: HashMap<String, f64> = rows
         .iter()
         .filter_map(|r| Some((r.id.clone(), r.similarity?)))
@@ -70,6 +72,7 @@ pub fn tree(id: &str, rows: &[Label], docs: &HashMap<String, Document>) -> Optio
         children: &HashMap<&str, Vec<&Label>>,
         similarity: &HashMap<String, f64>,
         docs: &HashMap<String, Document>,
+        furniture: &Furniture,
     ) -> Node {
         let d = &docs[&l.id];
         fn v(x: &Document) -> Version<'_> {
@@ -80,7 +83,7 @@ pub fn tree(id: &str, rows: &[Label], docs: &HashMap<String, Document>) -> Optio
             }
         }
         let edits = parent
-            .map(|p| diff::diff(v(p), v(d)).edits)
+            .map(|p| diff::diff_with(v(p), v(d), furniture).edits)
             .unwrap_or_default();
         Node {
             id: l.id.clone(),
@@ -93,7 +96,7 @@ pub fn tree(id: &str, rows: &[Label], docs: &HashMap<String, Document>) -> Optio
                 .get(l.id.as_str())
                 .map(|c| {
                     c.iter()
-                        .map(|x| build(x, Some(d), children, similarity, docs))
+                        .map(|x| build(x, Some(d), children, similarity, docs, furniture))
                         .collect()
                 })
                 .unwrap_or_default(),
@@ -101,11 +104,17 @@ pub fn tree(id: &str, rows: &[Label], docs: &HashMap<String, Document>) -> Optio
     }
     // The origin is the first root; other roots (versions whose parent is not in the rows)
     // hang under it.
-    let mut root = build(roots[0], None, &children, similarity, docs);
+    let mut root = build(roots[0], None, &children, similarity, docs, furniture);
     for r in &roots[1..] {
         let origin = &docs[&roots[0].id];
-        root.children
-            .push(build(r, Some(origin), &children, similarity, docs));
+        root.children.push(build(
+            r,
+            Some(origin),
+            &children,
+            similarity,
+            docs,
+            furniture,
+        ));
     }
     Some(root)
 }

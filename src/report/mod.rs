@@ -4,8 +4,8 @@
 //! the page stays responsive with many thousands of stories.
 
 use crate::diff::{self, Version};
-use crate::doc::Document;
 use crate::eval::Label;
+use crate::lookup::Found;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -37,12 +37,9 @@ struct VersionView {
 }
 
 /// Writes the report for clustering `rows` and the documents of every story with more than
-/// one version (`docs`).
-pub fn write(
-    rows: &[Label],
-    docs: &HashMap<String, Document>,
-    out: &mut impl std::io::Write,
-) -> std::io::Result<()> {
+/// one version (`found`, with the furniture of their corpus).
+pub fn write(rows: &[Label], found: &Found, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    let docs = &found.docs;
     let mut members: HashMap<&str, Vec<&Label>> = HashMap::new();
     for r in rows {
         members.entry(&r.cluster).or_default().push(r);
@@ -61,7 +58,7 @@ pub fn write(
                     .parent
                     .as_ref()
                     .and_then(|p| docs.get(p))
-                    .map(|p| diff::diff(Version::of(p), Version::of(d)));
+                    .map(|p| diff::diff_with(Version::of(p), Version::of(d), &found.furniture));
                 if v.parent.is_some() {
                     *republished
                         .entry(d.source.clone().unwrap_or_else(|| "(unknown)".into()))

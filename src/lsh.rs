@@ -72,6 +72,22 @@ pub fn band_key(sig: &[u32], bands: Bands, b: usize) -> u64 {
     }
 }
 
+/// The key of band `b` of a signature of [`crate::minhash::fingerprint`]s.
+#[inline]
+pub fn fingerprint_band_key(fps: &[u16], bands: Bands, b: usize) -> u64 {
+    let rows = &fps[b * bands.rows..(b + 1) * bands.rows];
+    let mut bytes = [0u8; 64];
+    if rows.len() <= 32 {
+        for (i, v) in rows.iter().enumerate() {
+            bytes[2 * i..2 * i + 2].copy_from_slice(&v.to_le_bytes());
+        }
+        xxh3_64_with_seed(&bytes[..2 * rows.len()], b as u64)
+    } else {
+        let all: Vec<u8> = rows.iter().flat_map(|v| v.to_le_bytes()).collect();
+        xxh3_64_with_seed(&all, b as u64)
+    }
+}
+
 /// The band keys of one signature, appended to `out` (one `u64` per band).
 pub fn band_keys(sig: &[u32], bands: Bands, out: &mut Vec<u64>) {
     out.extend((0..bands.bands).map(|b| band_key(sig, bands, b)));

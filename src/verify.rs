@@ -94,7 +94,13 @@ impl Rule {
     /// beyond reasonable doubt, that the pair cannot pass the rule: most
     /// LSH candidates are such chance collisions, and comparing two signatures costs far
     /// less than intersecting two sets.
-    pub fn may_accept(&self, sig_a: &[u32], sig_b: &[u32], len_a: usize, len_b: usize) -> bool {
+    pub fn may_accept<T: PartialEq>(
+        &self,
+        sig_a: &[T],
+        sig_b: &[T],
+        len_a: usize,
+        len_b: usize,
+    ) -> bool {
         // Most candidates are chance collisions, and reading two signatures from memory is
         // what this costs (12.7 GB at 200,000 documents): a quarter of each tells most of them
         // apart, with a wider margin since it is a smaller sample.
@@ -132,13 +138,13 @@ impl Rule {
 }
 
 /// Checks every candidate pair and keeps those the rule accepts, in the candidates' order.
-/// With `signatures` (`k` values per document, as a flat slice) pairs that clearly cannot
-/// pass are dropped before their sets are intersected.
+/// With `signatures` (`k` values or fingerprints per document, as a flat slice) pairs that
+/// clearly cannot pass are dropped before their sets are intersected.
 pub fn verify(
     corpus: &Corpus,
     candidates: &[(u32, u32)],
     rule: Rule,
-    signatures: Option<(&[u32], usize)>,
+    signatures: Option<(&[u16], usize)>,
 ) -> Vec<Edge> {
     candidates
         .par_iter()

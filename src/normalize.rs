@@ -56,6 +56,15 @@ pub(crate) trait Sink {
     fn byte(&mut self, b: u8);
     /// A word break (any number of dropped characters).
     fn word_break(&mut self);
+    /// An ASCII character as the table maps it: 0 for a word break, else the byte to keep.
+    #[inline(always)]
+    fn ascii(&mut self, m: u8) {
+        if m == 0 {
+            self.word_break();
+        } else {
+            self.byte(m);
+        }
+    }
 }
 
 /// Writes normalized words separated by single spaces.
@@ -96,12 +105,11 @@ pub(crate) fn walk(text: &str, opts: NormalizeOptions, sink: &mut impl Sink) {
         text = &nfkc;
     }
     // Work on bytes: ASCII (most of news text) is decided by one table lookup per byte.
-    let table = if !opts.punctuation {
-        &ASCII_KEEP_PUNCT
-    } else if opts.case_fold {
-        &ASCII_FOLD
-    } else {
-        &ASCII_KEEP_CASE
+    let table = match (opts.punctuation, opts.case_fold) {
+        (true, true) => &ASCII_FOLD,
+        (true, false) => &ASCII_KEEP_CASE,
+        (false, true) => &ASCII_KEEP_PUNCT_FOLD,
+        (false, false) => &ASCII_KEEP_PUNCT,
     };
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -109,10 +117,7 @@ pub(crate) fn walk(text: &str, opts: NormalizeOptions, sink: &mut impl Sink) {
         let b = bytes[i];
         if b.is_ascii() {
             i += 1;
-            match table[b as usize] {
-                0 => sink.word_break(),
-                m => sink.byte(fold(m, opts)),
-            }
+            sink.ascii(table[b as usize]);
             continue;
         }
         let c = text[i..].chars().next().expect("i is on a char boundary");
@@ -152,16 +157,6 @@ fn word_break(buf: &mut Vec<u8>) {
     }
 }
 
-/// With punctuation kept, the table only says "not whitespace"; case folding still applies.
-#[inline(always)]
-fn fold(b: u8, opts: NormalizeOptions) -> u8 {
-    if opts.case_fold {
-        b.to_ascii_lowercase()
-    } else {
-        b
-    }
-}
-
 /// Per ASCII byte: 0 for a word break, else the byte to write.
 const fn ascii_table(fold_case: bool, punctuation: bool) -> [u8; 128] {
     let mut t = [0u8; 128];
@@ -185,6 +180,7 @@ const fn ascii_table(fold_case: bool, punctuation: bool) -> [u8; 128] {
 static ASCII_FOLD: [u8; 128] = ascii_table(true, true);
 static ASCII_KEEP_CASE: [u8; 128] = ascii_table(false, true);
 static ASCII_KEEP_PUNCT: [u8; 128] = ascii_table(false, false);
+static ASCII_KEEP_PUNCT_FOLD: [u8; 128] = ascii_table(true, false);
 
 /// Normalizes `text` into a new string.
 pub fn normalize(text: &str, opts: NormalizeOptions) -> String {

@@ -166,7 +166,7 @@ pub struct Dedup {
 pub fn read_corpus(
     inputs: &[Input],
     opts: &Options,
-    mut progress: impl FnMut(usize),
+    mut progress: impl FnMut(usize) + Send,
 ) -> Result<(Corpus, Vec<Invalid>, u64)> {
     let mut corpus = Corpus::new();
     // One stored shingle per 2^sample bytes of plain JSON Lines is about right (text is most
@@ -186,10 +186,12 @@ pub fn read_corpus(
     // of every id.
     let mut seen: HashMap<u64, u32> = HashMap::new();
     let mut bytes = 0u64;
-    input::for_each_chunk_threaded(inputs, |chunk| {
-        bytes += chunk.data.len() as u64;
-        type Parsed = (DocInfo, Option<String>, Vec<u32>);
-        let parsed: Vec<std::result::Result<Parsed, String>> = chunk
+    type Parsed = std::result::Result<(DocInfo, Option<String>, Vec<u32>), String>;
+    // Parsing and shingling a chunk is parallel; adding it to the corpus (ids, outlets, the
+    // flat set array) is not, so it runs beside the parsing of the next chunk (a fifth of the
+    // reading time at 200,000 documents, when one core would otherwise wait).
+    let parse = |chunk: &input::Chunk| -> Vec<Parsed> {
+        chunk
             .records
             .par_iter()
             .with_min_len(16)
@@ -231,8 +233,10 @@ pub fn read_corpus(
                 };
                 Ok((info, d.source, set))
             })
-            .collect();
-        for (r, p) in chunk.records.iter().zip(parsed) {
+            .collect()
+    };
+    let mut push = |records: Vec<input::RecordRef>, parsed: Vec<Parsed>| -> Result<()> {
+        for (r, p) in records.iter().zip(parsed) {
             let place = || inputs[r.input as usize].place(r.line);
             let (mut info, source, set) = match p {
                 Ok(x) => x,
@@ -275,12 +279,27 @@ pub fn read_corpus(
         }
         progress(corpus.len());
         Ok(())
+    };
+    let mut pending: Option<(Vec<input::RecordRef>, Vec<Parsed>)> = None;
+    input::for_each_chunk_threaded(inputs, |chunk| {
+        bytes += chunk.data.len() as u64;
+        let previous = pending.take();
+        let (parsed, pushed) = rayon::join(
+            || parse(&chunk),
+            || previous.map_or(Ok(()), |(records, parsed)| push(records, parsed)),
+        );
+        pushed?;
+        pending = Some((chunk.records, parsed));
+        Ok(())
     })?;
+    if let Some((records, parsed)) = pending {
+        push(records, parsed)?;
+    }
     Ok((corpus, invalid, bytes))
 }
 
 /// Runs the whole pipeline on `inputs`.
-pub fn run(inputs: &[Input], opts: &Options, progress: impl FnMut(usize)) -> Result<Dedup> {
+pub fn run(inputs: &[Input], opts: &Options, progress: impl FnMut(usize) + Send) -> Result<Dedup> {
     let mut stats = Stats::default();
     let t = Instant::now();
     let (corpus, invalid, bytes) = read_corpus(inputs, opts, progress)?;

@@ -233,6 +233,44 @@ fn a_malformed_line_stops_the_run_with_its_place() {
 }
 
 #[test]
+fn records_past_the_first_chunks_keep_their_order_and_places() {
+    // ~13 MB: several 4 MB read chunks, which are parsed and added to the corpus in overlap.
+    let dir = tempfile::tempdir().unwrap();
+    let filler = "word ".repeat(400);
+    let mut data = Vec::new();
+    for i in 0..6000 {
+        writeln!(data, "{{\"id\":\"d{i}\",\"text\":\"story {i} {filler}\"}}").unwrap();
+    }
+    let good = write(dir.path(), "good.jsonl", &data);
+    let out = wiretrace()
+        .args(["dedup", good.to_str().unwrap(), "-q"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let ids: Vec<String> = rows(&out.stdout)
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, (0..6000).map(|i| format!("d{i}")).collect::<Vec<_>>());
+    // A repeated id and a broken record in the last chunk are named at their lines.
+    let mut bad = data.clone();
+    bad.extend_from_slice(
+        b"{\"id\":\"d17\",\"text\":\"again\"}\n{\"id\":\"x\",\"text\":\"broken\n",
+    );
+    let bad = write(dir.path(), "bad.jsonl", &bad);
+    wiretrace()
+        .args(["dedup", bad.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.jsonl:6001"))
+        .stderr(predicate::str::contains("bad.jsonl:18"));
+    wiretrace()
+        .args(["dedup", bad.to_str().unwrap(), "--skip-invalid", "-q"])
+        .assert()
+        .success();
+}
+
+#[test]
 fn missing_text_wrong_types_and_bad_dates_are_named() {
     let dir = tempfile::tempdir().unwrap();
     for (content, expect) in [

@@ -214,7 +214,7 @@ impl Index {
         &self,
         inputs: &[Input],
         base: &Options,
-        progress: impl FnMut(usize),
+        progress: impl FnMut(usize) + Send,
     ) -> Result<(Probe, Vec<Invalid>)> {
         let opts = self.params.options(base)?;
         let tx = self.conn.unchecked_transaction().map_err(db(&self.path))?;
@@ -266,7 +266,7 @@ pub fn add(
     requested: Option<&Params>,
     base: &Options,
     wait: Duration,
-    progress: impl FnMut(usize),
+    progress: impl FnMut(usize) + Send,
 ) -> Result<AddReport> {
     let mut conn = open_write(path, wait)?;
     let tx = conn

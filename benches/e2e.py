@@ -10,6 +10,7 @@ seconds mean little on a shared machine; the ratios measured in the same run are
     python3 benches/e2e.py                       # 200,000 documents, gaoya and rensa
     python3 benches/e2e.py --docs 20000 --peers gaoya
     python3 benches/e2e.py --peers ''            # wiretrace only
+    python3 benches/e2e.py --repeat 3            # fastest of three runs of every tool
 
 Needs ../shared/eval (the simulator, its base articles and the peer benchmark). The peers are
 installed into a virtualenv in the work folder on first use (pinned versions, from PyPI).
@@ -38,6 +39,8 @@ def main():
     ap.add_argument("--eval-dir", default=os.path.join(ROOT, "..", "shared", "eval"))
     ap.add_argument("--workdir", default="/tmp/wiretrace-bench")
     ap.add_argument("--threads", type=int, default=None, help="wiretrace --threads (default: all cores)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="runs of every tool; the fastest of each is reported (a shared machine's noise only slows runs down)")
     a = ap.parse_args()
 
     ev = os.path.abspath(a.eval_dir)
@@ -61,10 +64,16 @@ def main():
     cmd = [exe, "dedup", corpus, "-o", rows]
     if a.threads:
         cmd += ["--threads", str(a.threads)]
-    wall, rss, p = run_measured(cmd, stderr=subprocess.PIPE)
-    summary = p.stderr.read().decode()
-    if p.returncode:
-        sys.exit(f"wiretrace failed:\n{summary}")
+    best = None
+    for _ in range(max(1, a.repeat)):
+        wall, rss, p = run_measured(cmd, stderr=subprocess.PIPE)
+        summary = p.stderr.read().decode()
+        if p.returncode:
+            sys.exit(f"wiretrace failed:\n{summary}")
+        print(f"wiretrace run: {wall:.2f}s", flush=True)
+        if best is None or wall < best[0]:
+            best = (wall, rss, summary)
+    wall, rss, summary = best
     q = json.loads(subprocess.run([exe, "eval", "--format", "json", "--truth", truth, rows],
                                   check=True, capture_output=True).stdout)
     results = [dict(name="wiretrace", docs_s=a.docs / wall, wall=wall, rss=rss, f1=q["f1"], ari=q["ari"],
@@ -79,15 +88,21 @@ def main():
             print("installing the peers into", venv, flush=True)
             subprocess.run([sys.executable, "-m", "venv", venv], check=True)
             subprocess.run([py, "-m", "pip", "install", "-q"] + PEER_PACKAGES, check=True)
-        out = os.path.join(a.workdir, "peers.json")
-        subprocess.run([py, os.path.join(ev, "bench_peers.py"), "--corpus", corpus, "--truth", truth,
-                        "--peers", ",".join(peers), "--json", out], check=True)
-        for r in json.load(open(out))["results"]:
+        fastest = {}
+        for i in range(max(1, a.repeat)):
+            out = os.path.join(a.workdir, "peers.json")
+            subprocess.run([py, os.path.join(ev, "bench_peers.py"), "--corpus", corpus, "--truth", truth,
+                            "--peers", ",".join(peers), "--json", out], check=True)
+            for r in json.load(open(out))["results"]:
+                if r["peer"] not in fastest or r["docs_per_s_excl_load"] > fastest[r["peer"]]["docs_per_s_excl_load"]:
+                    fastest[r["peer"]] = r
+        for r in fastest.values():
             results.append(dict(name=r["peer"], docs_s=r["docs_per_s_excl_load"],
                                 wall=r["total_s"], rss=r["peak_rss_mb"], f1=r["quality"]["f1"], ari=r["quality"]["ari"],
                                 note="excluding JSON load"))
 
-    print(f"\n{a.docs} documents, {size_mb:.0f} MB, {os.cpu_count()} cores")
+    runs = f", fastest of {a.repeat} runs each" if a.repeat > 1 else ""
+    print(f"\n{a.docs} documents, {size_mb:.0f} MB, {os.cpu_count()} cores{runs}")
     print(f"{'tool':12s} {'docs/s':>10s} {'wall s':>8s} {'peak RSS':>10s} {'F1':>7s} {'ARI':>7s}  wiretrace is")
     base = results[0]["docs_s"]
     for r in results:

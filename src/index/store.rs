@@ -1,7 +1,7 @@
 //! The database side of the index: schema, opening with the right locks, and the reads and
 //! writes of `add`, `remove`, `check` and `stats`.
 
-use super::probe::{key_parts, Probe};
+use super::probe::Probe;
 use super::{sample, Params, FORMAT};
 use crate::dedup::{self, Invalid, Options, Stats};
 use crate::error::{Error, Result};
@@ -431,7 +431,6 @@ fn write_batch(
             .map_err(db(path))?;
         rows.into_iter().map(|n| n as u32).collect()
     };
-    let (page_of, fine_of) = key_parts(params.page_bits);
     let mut get = tx
         .prepare("SELECT entries FROM buckets WHERE page = ?1")
         .map_err(db(path))?;
@@ -440,8 +439,8 @@ fn write_batch(
         .map_err(db(path))?;
     let mut page_entries: Vec<(u32, u32)> = Vec::new();
     let mut blob = Vec::new();
-    for group in probe.entries.chunk_by(|x, y| page_of(x.0) == page_of(y.0)) {
-        let page = page_of(group[0].0) as i64;
+    for (page, group) in probe.entries.pages() {
+        let page = page as i64;
         page_entries.clear();
         if let Some(old) = get
             .query_row(params![page], |r| r.get::<_, Vec<u8>>(0))
@@ -454,7 +453,11 @@ fn write_batch(
                 (!removed.contains(&n)).then_some((fine, n))
             }));
         }
-        page_entries.extend(group.iter().map(|&(k, d)| (fine_of(k), number(d as usize))));
+        page_entries.extend(
+            group
+                .iter()
+                .map(|&e| ((e >> 32) as u32, number(e as u32 as usize))),
+        );
         page_entries.sort_unstable();
         page_entries.dedup();
         blob.clear();

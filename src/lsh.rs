@@ -59,31 +59,35 @@ const WIDE_BUCKET_SPAN: usize = 32;
 /// The key of band `b` of a signature.
 #[inline]
 pub fn band_key(sig: &[u32], bands: Bands, b: usize) -> u64 {
-    let rows = &sig[b * bands.rows..(b + 1) * bands.rows];
-    let mut bytes = [0u8; 64];
-    if rows.len() <= 16 {
-        for (i, v) in rows.iter().enumerate() {
-            bytes[4 * i..4 * i + 4].copy_from_slice(&v.to_le_bytes());
-        }
-        xxh3_64_with_seed(&bytes[..4 * rows.len()], b as u64)
-    } else {
-        let all: Vec<u8> = rows.iter().flat_map(|v| v.to_le_bytes()).collect();
-        xxh3_64_with_seed(&all, b as u64)
-    }
+    rows_key(
+        &sig[b * bands.rows..(b + 1) * bands.rows],
+        u32::to_le_bytes,
+        b,
+    )
 }
 
 /// The key of band `b` of a signature of [`crate::minhash::fingerprint`]s.
 #[inline]
 pub fn fingerprint_band_key(fps: &[u16], bands: Bands, b: usize) -> u64 {
-    let rows = &fps[b * bands.rows..(b + 1) * bands.rows];
+    rows_key(
+        &fps[b * bands.rows..(b + 1) * bands.rows],
+        u16::to_le_bytes,
+        b,
+    )
+}
+
+/// The hash of a band's values (little-endian bytes, seeded by the band number), on the
+/// stack for the usual few rows.
+#[inline]
+fn rows_key<T: Copy, const W: usize>(rows: &[T], le: impl Fn(T) -> [u8; W], b: usize) -> u64 {
     let mut bytes = [0u8; 64];
-    if rows.len() <= 32 {
-        for (i, v) in rows.iter().enumerate() {
-            bytes[2 * i..2 * i + 2].copy_from_slice(&v.to_le_bytes());
+    if rows.len() * W <= bytes.len() {
+        for (i, &v) in rows.iter().enumerate() {
+            bytes[W * i..W * (i + 1)].copy_from_slice(&le(v));
         }
-        xxh3_64_with_seed(&bytes[..2 * rows.len()], b as u64)
+        xxh3_64_with_seed(&bytes[..W * rows.len()], b as u64)
     } else {
-        let all: Vec<u8> = rows.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let all: Vec<u8> = rows.iter().flat_map(|&v| le(v)).collect();
         xxh3_64_with_seed(&all, b as u64)
     }
 }
@@ -150,6 +154,20 @@ pub fn candidates(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn band_keys_hash_the_rows_little_endian_seeded_by_band() {
+        // Indexes store these keys: they must not change between versions.
+        let two = Bands { bands: 2, rows: 2 };
+        let key = band_key(&[1, 2, 3, 4], two, 1);
+        assert_eq!(key, xxh3_64_with_seed(&[3, 0, 0, 0, 4, 0, 0, 0], 1));
+        let key = fingerprint_band_key(&[1, 2, 3, 4], two, 1);
+        assert_eq!(key, xxh3_64_with_seed(&[3, 0, 4, 0], 1));
+        let long: Vec<u32> = (0..40).collect();
+        let bytes: Vec<u8> = long.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let one = Bands { bands: 1, rows: 40 };
+        assert_eq!(band_key(&long, one, 0), xxh3_64_with_seed(&bytes, 0));
+    }
 
     #[test]
     fn known_settings() {

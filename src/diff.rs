@@ -234,10 +234,11 @@ impl FurnitureLearner {
     /// Counts one page of `source` (pages without a known outlet teach nothing).
     pub fn add(&mut self, source: Option<&str>, text: &str) {
         let Some(source) = source else { return };
-        let (pages, counts) = self.outlets.entry(source.to_string()).or_default();
-        if *pages >= Self::PAGES {
+        // Called for every page of a corpus: no allocation once an outlet has its sample.
+        if self.outlets.get(source).is_some_and(|o| o.0 >= Self::PAGES) {
             return;
         }
+        let (pages, counts) = self.outlets.entry(source.to_string()).or_default();
         *pages += 1;
         let mut seen = HashSet::new();
         for block in paragraph_blocks(text) {

@@ -439,7 +439,9 @@ impl PageEntries {
         let (page_of, fine_of) = key_parts(page_bits);
         let slots = 1usize << page_bits;
         // A counting sort on the page, in parallel over a few ranges of documents: each range
-        // counts its entries per page, then writes them into its own slots of each page.
+        // counts its entries per page, then writes them into its own slots of each page. Keys
+        // are hashed twice (count, then place) rather than held: holding them is the memory
+        // this layout saves.
         let per = n.div_ceil(2 * rayon::current_num_threads()).max(1);
         let ranges: Vec<std::ops::Range<usize>> =
             (0..n).step_by(per).map(|s| s..(s + per).min(n)).collect();

@@ -132,13 +132,14 @@ impl Boilerplate {
     }
 
     /// Moves the shingles that count as evidence to the front of the set (keeping their
-    /// order) and returns how many there are.
+    /// order) and returns how many there are. `positions`, when not empty, is parallel to the
+    /// set and moves with it.
     ///
     /// The outlet's own boilerplate always goes. Widespread shingles go too, unless they are
     /// most of what is left: then the document *is* widely shared text (a story republished
     /// by very many outlets) and judging it on its few other shingles would lose it. A set
     /// that would keep fewer than [`MIN_KEPT`] shingles keeps everything.
-    pub fn discount(&self, set: &mut [u32], source: Option<u32>) -> usize {
+    pub fn discount(&self, set: &mut [u32], positions: &mut [u8], source: Option<u32>) -> usize {
         const OUTLET: u8 = 1;
         const WIDESPREAD: u8 = 2;
         let flags: Vec<u8> = set
@@ -169,6 +170,9 @@ impl Boilerplate {
         for r in 0..set.len() {
             if flags[r] & drop == 0 {
                 set[w] = set[r];
+                if !positions.is_empty() {
+                    positions[w] = positions[r];
+                }
                 w += 1;
             }
         }
@@ -317,12 +321,12 @@ mod tests {
         assert!(b.is_common(3 << 20, None));
         assert!(!b.is_common(0x8000_0000, None));
         let mut s = c.set(0).to_vec();
-        let k = b.discount(&mut s, None);
+        let k = b.discount(&mut s, &mut [], None);
         assert_eq!(k, 20);
         assert!(s[..k].iter().all(|&x| x >= 0x8000_0000));
         // A document made only of the footer keeps it all.
         let mut only = footer.clone();
-        assert_eq!(b.discount(&mut only, None), 10);
+        assert_eq!(b.discount(&mut only, &mut [], None), 10);
     }
 
     #[test]

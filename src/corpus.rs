@@ -30,6 +30,10 @@ pub struct Corpus {
     source_ids: std::collections::HashMap<String, u32>,
     offsets: Vec<usize>,
     shingles: Vec<u32>,
+    /// Where each shingle first occurs in its text (0-255), parallel to `shingles`, in a
+    /// corpus made [`Corpus::with_positions`]; else empty.
+    positions: Vec<u8>,
+    positioned: bool,
 }
 
 impl Corpus {
@@ -41,6 +45,17 @@ impl Corpus {
             source_ids: Default::default(),
             offsets: vec![0],
             shingles: Vec::new(),
+            positions: Vec::new(),
+            positioned: false,
+        }
+    }
+
+    /// An empty corpus that keeps where each shingle occurs (see
+    /// [`crate::shingle::text_shingles_positioned`]): a quarter more memory.
+    pub fn with_positions() -> Self {
+        Corpus {
+            positioned: true,
+            ..Corpus::new()
         }
     }
 
@@ -48,12 +63,30 @@ impl Corpus {
     /// of megabytes by doubling copies it several times over).
     pub fn reserve_shingles(&mut self, shingles: usize) {
         self.shingles.reserve(shingles);
+        if self.positioned {
+            self.positions.reserve(shingles);
+        }
     }
 
-    /// Adds a document with its (sorted, distinct) shingle set.
+    /// Adds a document with its (sorted, distinct) shingle set, in a corpus without
+    /// positions.
     pub fn push(&mut self, doc: DocInfo, set: &[u32]) {
+        assert!(
+            !self.positioned,
+            "this corpus needs positions: push_positioned"
+        );
         self.docs.push(doc);
         self.shingles.extend_from_slice(set);
+        self.offsets.push(self.shingles.len());
+    }
+
+    /// Adds a document with its shingle set and the positions of its shingles, in a corpus
+    /// made [`Corpus::with_positions`].
+    pub fn push_positioned(&mut self, doc: DocInfo, set: &[u32], positions: &[u8]) {
+        assert!(self.positioned && set.len() == positions.len());
+        self.docs.push(doc);
+        self.shingles.extend_from_slice(set);
+        self.positions.extend_from_slice(positions);
         self.offsets.push(self.shingles.len());
     }
 
@@ -83,15 +116,29 @@ impl Corpus {
         &self.shingles[self.offsets[i]..self.offsets[i + 1]]
     }
 
+    /// Where the shingles of document `i` occur (parallel to [`Corpus::set`]), when the
+    /// corpus keeps positions.
+    pub fn positions(&self, i: usize) -> Option<&[u8]> {
+        self.positioned
+            .then(|| &self.positions[self.offsets[i]..self.offsets[i + 1]])
+    }
+
     /// A new corpus of the documents `keep` accepts, in the same order.
     pub fn filter(&self, keep: impl Fn(usize) -> bool) -> Corpus {
-        let mut c = Corpus::new();
+        let mut c = if self.positioned {
+            Corpus::with_positions()
+        } else {
+            Corpus::new()
+        };
         for i in (0..self.len()).filter(|&i| keep(i)) {
             let mut info = self.docs[i].clone();
             info.source = info
                 .source
                 .map(|s| c.intern_source(&self.sources[s as usize]));
-            c.push(info, self.set(i));
+            match self.positions(i) {
+                Some(p) => c.push_positioned(info, self.set(i), p),
+                None => c.push(info, self.set(i)),
+            }
         }
         c
     }
@@ -101,33 +148,48 @@ impl Corpus {
         self.shingles.len()
     }
 
-    /// Rewrites every set in place with `f`, which gets a document's index and set and returns how many leading
-    /// items to keep after it reorders them. Runs in parallel; sets only shrink.
-    pub fn retain_sets(&mut self, f: impl Fn(usize, &mut [u32]) -> usize + Sync) {
+    /// Rewrites every set in place with `f`, which gets a document's index, set and positions
+    /// (empty when the corpus keeps none) and moves the items it keeps to the front of both,
+    /// in order, returning how many. Runs in parallel; sets only shrink.
+    pub fn retain_sets(&mut self, f: impl Fn(usize, &mut [u32], &mut [u8]) -> usize + Sync) {
         use rayon::prelude::*;
         let mut slices = Vec::with_capacity(self.docs.len());
-        let mut rest = self.shingles.as_mut_slice();
+        let (mut rest, mut rest_pos) =
+            (self.shingles.as_mut_slice(), self.positions.as_mut_slice());
         for w in self.offsets.windows(2) {
             let (head, tail) = rest.split_at_mut(w[1] - w[0]);
-            slices.push(head);
+            let (head_pos, tail_pos) = if self.positioned {
+                rest_pos.split_at_mut(w[1] - w[0])
+            } else {
+                (Default::default(), rest_pos)
+            };
+            slices.push((head, head_pos));
             rest = tail;
+            rest_pos = tail_pos;
         }
         let kept: Vec<usize> = slices
             .into_par_iter()
             .enumerate()
-            .map(|(i, s)| f(i, s))
+            .map(|(i, (s, p))| f(i, s, p))
             .collect();
         // Close the gaps left by shrunk sets, front to back.
         let mut write = 0;
         for (i, k) in kept.into_iter().enumerate() {
             let start = self.offsets[i];
             self.shingles.copy_within(start..start + k, write);
+            if self.positioned {
+                self.positions.copy_within(start..start + k, write);
+            }
             self.offsets[i] = write;
             write += k;
         }
         *self.offsets.last_mut().expect("offsets start with 0") = write;
         self.shingles.truncate(write);
         self.shingles.shrink_to_fit();
+        if self.positioned {
+            self.positions.truncate(write);
+            self.positions.shrink_to_fit();
+        }
     }
 }
 
@@ -153,7 +215,8 @@ mod tests {
         c.push(info("a"), &[1, 2, 3, 4]);
         c.push(info("b"), &[]);
         c.push(info("c"), &[5, 6, 7]);
-        c.retain_sets(|_, s| {
+        c.retain_sets(|_, s, p| {
+            assert!(p.is_empty());
             let mut w = 0;
             for r in 0..s.len() {
                 if s[r] % 2 == 1 {
@@ -167,5 +230,29 @@ mod tests {
         assert_eq!(c.set(1), &[] as &[u32]);
         assert_eq!(c.set(2), &[5, 7]);
         assert_eq!(c.total_shingles(), 4);
+        assert_eq!(c.positions(0), None);
+    }
+
+    #[test]
+    fn positions_follow_their_shingles() {
+        let mut c = Corpus::with_positions();
+        c.push_positioned(info("a"), &[1, 2, 3, 4], &[40, 30, 20, 10]);
+        c.push_positioned(info("b"), &[5, 6, 7], &[1, 2, 3]);
+        c.retain_sets(|_, s, p| {
+            let mut w = 0;
+            for r in 0..s.len() {
+                if s[r] % 2 == 1 {
+                    s[w] = s[r];
+                    p[w] = p[r];
+                    w += 1;
+                }
+            }
+            w
+        });
+        assert_eq!(c.set(0), &[1, 3]);
+        assert_eq!(c.positions(0), Some(&[40u8, 20][..]));
+        assert_eq!(c.positions(1), Some(&[1u8, 3][..]));
+        let f = c.filter(|i| i == 1);
+        assert_eq!(f.positions(0), Some(&[1u8, 3][..]));
     }
 }

@@ -10,7 +10,7 @@ use crate::input::{self, Input};
 use crate::lsh::{self, Bands};
 use crate::minhash::{MinHasher, Scheme};
 use crate::normalize::NormalizeOptions;
-use crate::shingle::{text_shingles, ShingleKind};
+use crate::shingle::{text_shingles, text_shingles_positioned, ShingleKind};
 use crate::verify::{self, Rule, Similarity};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -166,11 +166,29 @@ pub struct Dedup {
 pub fn read_corpus(
     inputs: &[Input],
     opts: &Options,
+    progress: impl FnMut(usize) + Send,
+) -> Result<(Corpus, Vec<Invalid>, u64)> {
+    read_corpus_with(inputs, opts, false, progress)
+}
+
+/// [`read_corpus`], keeping where each shingle occurs when `positions` is true (see
+/// [`Corpus::with_positions`]).
+pub fn read_corpus_with(
+    inputs: &[Input],
+    opts: &Options,
+    positions: bool,
     mut progress: impl FnMut(usize) + Send,
 ) -> Result<(Corpus, Vec<Invalid>, u64)> {
-    let mut corpus = Corpus::new();
-    // One stored shingle per 2^sample bytes of plain JSON Lines is about right (text is most
-    // of a record, and sets drop repeats); compressed inputs and stdin grow as they come.
+    let mut corpus = if positions {
+        Corpus::with_positions()
+    } else {
+        Corpus::new()
+    };
+    // Character shingles of plain JSON Lines come to about two thirds of a shingle per byte
+    // (text is most of a record; spaces and repeats drop out), 2^sample times fewer stored.
+    // Reserving a little more than needed costs nothing (pages never written are never
+    // mapped); growing by doubling would copy the whole array at the peak of the run.
+    // Compressed inputs and stdin grow as they come.
     let plain_bytes: u64 = inputs
         .iter()
         .filter_map(|i| match i {
@@ -180,13 +198,13 @@ pub fn read_corpus(
             _ => None,
         })
         .sum();
-    corpus.reserve_shingles((plain_bytes >> (opts.sample + 1)) as usize);
+    corpus.reserve_shingles(((plain_bytes * 7 / 10) >> opts.sample) as usize);
     let mut invalid = Vec::new();
     // Ids seen so far, by a hash of the id (the id itself is in the corpus): no second copy
     // of every id.
     let mut seen: HashMap<u64, u32> = HashMap::new();
     let mut bytes = 0u64;
-    type Parsed = std::result::Result<(DocInfo, Option<String>, Vec<u32>), String>;
+    type Parsed = std::result::Result<(DocInfo, Option<String>, Vec<u32>, Vec<u8>), String>;
     // Parsing and shingling a chunk is parallel; adding it to the corpus (ids, outlets, the
     // flat set array) is not, so it runs beside the parsing of the next chunk (a fifth of the
     // reading time at 200,000 documents, when one core would otherwise wait).
@@ -195,50 +213,68 @@ pub fn read_corpus(
             .records
             .par_iter()
             .with_min_len(16)
-            .map_init(String::new, |norm, r| {
-                let raw = chunk.bytes(r);
-                let src = &inputs[r.input as usize];
-                let d = if src.is_text_dir() {
-                    let text = std::str::from_utf8(raw).map_err(|e| {
-                        format!(
-                            "not valid UTF-8 (byte {}); convert the file to UTF-8",
-                            e.valid_up_to()
-                        )
-                    })?;
-                    doc::parse_text_file(src.fallback_id(r.line), text)
-                } else {
-                    let mut d = doc::parse_json(raw, &opts.fields, "")?;
-                    if d.id.is_empty() {
-                        d.id = src.fallback_id(r.line);
+            .map_init(
+                Default::default,
+                |(norm, staging): &mut (String, Vec<u64>), r| {
+                    let raw = chunk.bytes(r);
+                    let src = &inputs[r.input as usize];
+                    let d = if src.is_text_dir() {
+                        let text = std::str::from_utf8(raw).map_err(|e| {
+                            format!(
+                                "not valid UTF-8 (byte {}); convert the file to UTF-8",
+                                e.valid_up_to()
+                            )
+                        })?;
+                        doc::parse_text_file(src.fallback_id(r.line), text)
+                    } else {
+                        let mut d = doc::parse_json(raw, &opts.fields, "")?;
+                        if d.id.is_empty() {
+                            d.id = src.fallback_id(r.line);
+                        }
+                        d
+                    };
+                    let mut set = Vec::with_capacity((d.text.len() >> opts.sample) + 8);
+                    let mut at = Vec::new();
+                    if positions {
+                        at.reserve(set.capacity());
+                        text_shingles_positioned(
+                            &d.text,
+                            opts.normalize,
+                            opts.shingle,
+                            opts.sample,
+                            norm,
+                            staging,
+                            &mut set,
+                            &mut at,
+                        );
+                    } else {
+                        text_shingles(
+                            &d.text,
+                            opts.normalize,
+                            opts.shingle,
+                            opts.sample,
+                            norm,
+                            &mut set,
+                        );
                     }
-                    d
-                };
-                let mut set = Vec::with_capacity((d.text.len() >> opts.sample) + 8);
-                text_shingles(
-                    &d.text,
-                    opts.normalize,
-                    opts.shingle,
-                    opts.sample,
-                    norm,
-                    &mut set,
-                );
-                let info = DocInfo {
-                    id: d.id,
-                    date: d.date,
-                    title: d.title,
-                    len: d.text.len().min(u32::MAX as usize) as u32,
-                    source: None,
-                    input: r.input,
-                    line: r.line,
-                };
-                Ok((info, d.source, set))
-            })
+                    let info = DocInfo {
+                        id: d.id,
+                        date: d.date,
+                        title: d.title,
+                        len: d.text.len().min(u32::MAX as usize) as u32,
+                        source: None,
+                        input: r.input,
+                        line: r.line,
+                    };
+                    Ok((info, d.source, set, at))
+                },
+            )
             .collect()
     };
     let mut push = |records: Vec<input::RecordRef>, parsed: Vec<Parsed>| -> Result<()> {
         for (r, p) in records.iter().zip(parsed) {
             let place = || inputs[r.input as usize].place(r.line);
-            let (mut info, source, set) = match p {
+            let (mut info, source, set, at) = match p {
                 Ok(x) => x,
                 Err(reason) if opts.skip_invalid => {
                     invalid.push(Invalid {
@@ -275,7 +311,11 @@ pub fn read_corpus(
             }
             seen.entry(key).or_insert(corpus.len() as u32);
             info.source = source.map(|s| corpus.intern_source(&s));
-            corpus.push(info, &set);
+            if positions {
+                corpus.push_positioned(info, &set, &at);
+            } else {
+                corpus.push(info, &set);
+            }
         }
         progress(corpus.len());
         Ok(())
@@ -302,7 +342,9 @@ pub fn read_corpus(
 pub fn run(inputs: &[Input], opts: &Options, progress: impl FnMut(usize) + Send) -> Result<Dedup> {
     let mut stats = Stats::default();
     let t = Instant::now();
-    let (corpus, invalid, bytes) = read_corpus(inputs, opts, progress)?;
+    // Positions are what attaching a version to its story weighs (see cluster::Linkage).
+    let positions = matches!(opts.linkage, cluster::Linkage::Attach(_));
+    let (corpus, invalid, bytes) = read_corpus_with(inputs, opts, positions, progress)?;
     stats.bytes = bytes;
     stats.timings.push(("read+shingle", t.elapsed()));
     let mut d = cluster_corpus(corpus, opts, stats)?;
@@ -312,7 +354,13 @@ pub fn run(inputs: &[Input], opts: &Options, progress: impl FnMut(usize) + Send)
 
 /// Clusters an already read corpus (the stages after reading).
 pub fn cluster_corpus(corpus: Corpus, opts: &Options, stats: Stats) -> Result<Dedup> {
-    cluster_corpus_with(corpus, opts, stats, Boilerplate::learn, |_, _| {})
+    cluster_corpus_with(
+        corpus,
+        opts,
+        stats,
+        Boilerplate::learn,
+        None::<fn(&Corpus, &[u32])>,
+    )
 }
 
 /// [`cluster_corpus`] with two hooks for the index: `boilerplate` learns the boilerplate of
@@ -324,7 +372,7 @@ pub fn cluster_corpus_with(
     opts: &Options,
     mut stats: Stats,
     boilerplate: impl FnOnce(&Corpus, u32) -> Boilerplate,
-    signatures: impl FnOnce(&Corpus, &[u32]),
+    signatures: Option<impl FnOnce(&Corpus, &[u32])>,
 ) -> Result<Dedup> {
     if opts.num_perm == 0 {
         return Err(Error::Usage("--num-perm must be at least 1".into()));
@@ -348,26 +396,44 @@ pub fn cluster_corpus_with(
     stats.boilerplate_df = df;
     let boiler = boilerplate(&corpus, df);
     let sources: Vec<Option<u32>> = corpus.docs.iter().map(|d| d.source).collect();
-    corpus.retain_sets(|i, s| boiler.discount(s, sources[i]));
+    corpus.retain_sets(|i, s, p| boiler.discount(s, p, sources[i]));
     drop(boiler);
     stats.timings.push(("boilerplate", t.elapsed()));
 
     let t = Instant::now();
     let hasher = MinHasher::new(opts.num_perm, opts.scheme, opts.seed);
     let k = opts.num_perm;
-    let mut sigs = vec![0u32; n * k];
-    sigs.par_chunks_mut(k)
-        .enumerate()
-        .with_min_len(64)
-        .for_each(|(i, sig)| hasher.signature(corpus.set(i), sig));
-    signatures(&corpus, &sigs);
-    // From here on the 16-bit fingerprints of the values do all the work at half the memory
-    // traffic.
-    let fps: Vec<u16> = sigs
-        .par_iter()
-        .map(|&v| crate::minhash::fingerprint(v))
-        .collect();
-    drop(sigs);
+    // From the signatures on, their 16-bit fingerprints do all the work at half the memory
+    // traffic; the full values are kept only for a hook that wants them.
+    let fps: Vec<u16> = match signatures {
+        Some(hook) => {
+            let mut sigs = vec![0u32; n * k];
+            sigs.par_chunks_mut(k)
+                .enumerate()
+                .with_min_len(64)
+                .for_each(|(i, sig)| hasher.signature(corpus.set(i), sig));
+            hook(&corpus, &sigs);
+            sigs.par_iter()
+                .map(|&v| crate::minhash::fingerprint(v))
+                .collect()
+        }
+        None => {
+            let mut fps = vec![0u16; n * k];
+            fps.par_chunks_mut(k)
+                .enumerate()
+                .with_min_len(64)
+                .for_each_init(
+                    || vec![0u32; k],
+                    |sig, (i, fp)| {
+                        hasher.signature(corpus.set(i), sig);
+                        for (f, &v) in fp.iter_mut().zip(sig.iter()) {
+                            *f = crate::minhash::fingerprint(v);
+                        }
+                    },
+                );
+            fps
+        }
+    };
     stats.timings.push(("minhash", t.elapsed()));
 
     let t = Instant::now();
@@ -404,7 +470,20 @@ pub fn cluster_corpus_with(
     let t = Instant::now();
     let order = crate::provenance::time_order(&corpus.docs);
     let sizes: Vec<u32> = (0..n).map(|i| corpus.set(i).len() as u32).collect();
-    let labels = cluster::cluster(n, &edges, &order, &sizes, opts.linkage);
+    let covered = |me: u32, other: u32| {
+        let (me, other) = (me as usize, other as usize);
+        let positions = corpus.positions(me)?;
+        // Positions are offsets in the text without spaces, about five sixths of its bytes.
+        let chars = (f64::from(corpus.docs[me].len) * 0.83).max(1.0);
+        let gap = (cluster::NOISE_GAP_CHARS * 256.0 / chars).ceil() as u32;
+        Some(cluster::covered_share(
+            corpus.set(me),
+            positions,
+            corpus.set(other),
+            gap,
+        ))
+    };
+    let labels = cluster::cluster(n, &edges, &order, &sizes, opts.linkage, &covered);
     let title_shingles = |title: &str| {
         let mut set = Vec::new();
         let (kind, sample) = (opts.shingle, opts.sample);

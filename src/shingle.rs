@@ -50,21 +50,34 @@ pub fn mix64(mut x: u64) -> u64 {
 /// ```
 pub fn shingles(normalized: &str, kind: ShingleKind, sample: u32, out: &mut Vec<u32>) {
     let start = out.len();
+    let total = shingles_into(normalized, kind, sample, out);
+    u32::finish(out, start, total, &mut Vec::new());
+}
+
+/// Offers the shingles of a normalized text to a [`Keep`] over `out` (unsorted); returns how
+/// many shingles the text has (kept or not).
+fn shingles_into<T: Staged>(
+    normalized: &str,
+    kind: ShingleKind,
+    sample: u32,
+    out: &mut Vec<T>,
+) -> u32 {
+    let start = out.len();
     let mut keep = Keep::new(sample, out);
     match kind {
         ShingleKind::Word(n) => word_shingles(normalized, n.max(1), &mut |h| keep.offer(h)),
         ShingleKind::Char(n) => char_shingles(normalized, n.clamp(1, 8), &mut |h| keep.offer(h)),
     }
-    keep.finish();
+    let total = keep.finish();
     if out.len() == start {
         let mut min = Smallest::default();
         match kind {
             ShingleKind::Word(n) => word_shingles(normalized, n.max(1), &mut |h| min.offer(h)),
             ShingleKind::Char(n) => char_shingles(normalized, n.clamp(1, 8), &mut |h| min.offer(h)),
         }
-        out.extend(min.0.map(|h| (h >> 32) as u32));
+        out.extend(min.0.map(|h| T::make(h, 0)));
     }
-    sort_dedup(out, start);
+    total
 }
 
 /// The shingle set of a raw text: the same as normalizing it with `opts` and calling
@@ -89,10 +102,57 @@ pub fn text_shingles(
     scratch: &mut String,
     out: &mut Vec<u32>,
 ) {
+    let start = out.len();
+    let total = text_shingles_into(text, opts, kind, sample, scratch, out);
+    u32::finish(out, start, total, &mut Vec::new());
+}
+
+/// [`text_shingles`], and where each shingle of the set first occurs in the text: `positions`
+/// gets one value per shingle, in the set's order, the offset of its first occurrence
+/// scaled to 0-255 over the text's length (`staging` is scratch space). Positions tell a
+/// text whose shared shingles are spread all over it with small gaps (a noisy copy) from one
+/// that shares some whole sentences with another (a different story).
+///
+/// ```
+/// use wiretrace::normalize::NormalizeOptions;
+/// use wiretrace::shingle::{text_shingles, text_shingles_positioned, ShingleKind};
+/// let text = "The council met on Tuesday. The vote was close.";
+/// let (o, k) = (NormalizeOptions::default(), ShingleKind::Char(6));
+/// let (mut set, mut pos, mut plain) = (Vec::new(), Vec::new(), Vec::new());
+/// text_shingles_positioned(text, o, k, 1, &mut String::new(), &mut Vec::new(), &mut set, &mut pos);
+/// text_shingles(text, o, k, 1, &mut String::new(), &mut plain);
+/// assert_eq!(set, plain);
+/// assert_eq!(set.len(), pos.len());
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn text_shingles_positioned(
+    text: &str,
+    opts: NormalizeOptions,
+    kind: ShingleKind,
+    sample: u32,
+    scratch: &mut String,
+    staging: &mut Vec<u64>,
+    out: &mut Vec<u32>,
+    positions: &mut Vec<u8>,
+) {
+    staging.clear();
+    let total = text_shingles_into(text, opts, kind, sample, scratch, staging);
+    u64::finish(staging, 0, total, positions);
+    out.extend(staging.iter().map(|&x| (x >> 32) as u32));
+}
+
+fn text_shingles_into<T: Staged>(
+    text: &str,
+    opts: NormalizeOptions,
+    kind: ShingleKind,
+    sample: u32,
+    scratch: &mut String,
+    out: &mut Vec<T>,
+) -> u32 {
     match kind {
         ShingleKind::Word(_) => {
             crate::normalize::normalize_into(text, opts, scratch);
-            shingles(scratch, kind, sample, out);
+            shingles_into(scratch, kind, sample, out)
         }
         ShingleKind::Char(n) => {
             let start = out.len();
@@ -113,37 +173,91 @@ pub fn text_shingles(
                 let h = char_hash(sink.window, n);
                 sink.keep.offer(h);
             }
-            sink.keep.finish();
+            let total = sink.keep.finish();
             if out.len() == start {
                 // Rare (short texts): normalize and take the smallest shingle as above.
                 crate::normalize::normalize_into(text, opts, scratch);
                 let mut min = Smallest::default();
                 char_shingles(scratch, n, &mut |h| min.offer(h));
-                out.extend(min.0.map(|h| (h >> 32) as u32));
+                out.extend(min.0.map(|h| T::make(h, 0)));
             }
-            sort_dedup(out, start);
+            total
         }
+    }
+}
+
+/// What a kept shingle is staged as: its 32-bit hash alone (`u32`), or the hash above the
+/// shingle's ordinal in the text (`u64`), for positions.
+trait Staged: Copy + Default {
+    fn make(h: u64, ordinal: u32) -> Self;
+    /// Sorts `v[start..]` by hash and removes repeats (keeping the first occurrence); `total`
+    /// shingles were offered, `positions` gets the scaled positions (`u64` only).
+    fn finish(v: &mut Vec<Self>, start: usize, total: u32, positions: &mut Vec<u8>);
+}
+
+impl Staged for u32 {
+    #[inline(always)]
+    fn make(h: u64, _: u32) -> u32 {
+        (h >> 32) as u32
+    }
+    fn finish(v: &mut Vec<u32>, start: usize, _: u32, _: &mut Vec<u8>) {
+        sort_dedup(v, start);
+    }
+}
+
+impl Staged for u64 {
+    #[inline(always)]
+    fn make(h: u64, ordinal: u32) -> u64 {
+        (h >> 32) << 32 | u64::from(ordinal)
+    }
+    fn finish(v: &mut Vec<u64>, start: usize, total: u32, positions: &mut Vec<u8>) {
+        let tail = &mut v[start..];
+        // Stable by hash, so the first of repeats is the first occurrence.
+        if tail.len() < 64 {
+            tail.sort_unstable();
+        } else if tail.len() < 2048 {
+            radix_passes64::<4, 256>(tail);
+        } else {
+            radix_passes64::<3, 2048>(tail);
+        }
+        let mut w = 0;
+        for r in 0..tail.len() {
+            if r == 0 || tail[r] >> 32 != tail[w - 1] >> 32 {
+                tail[w] = tail[r];
+                w += 1;
+            }
+        }
+        v.truncate(start + w);
+        let total = u64::from(total.max(1));
+        positions.extend(
+            v[start..]
+                .iter()
+                .map(|&x| ((x & 0xffff_ffff) * 256 / total).min(255) as u8),
+        );
     }
 }
 
 /// Keeps the sampled shingles. Whether a shingle is kept is a coin flip the branch predictor
 /// cannot learn, so every shingle is written to a small staging buffer and only the count
 /// moves on for kept ones (no branch per shingle); the buffer goes to `out` when full.
-struct Keep<'a> {
+struct Keep<'a, T> {
     mask: u64,
-    buf: [u32; Keep::STAGE],
+    buf: [T; STAGE],
     staged: usize,
-    out: &'a mut Vec<u32>,
+    /// Shingles offered so far (kept or not).
+    ordinal: u32,
+    out: &'a mut Vec<T>,
 }
 
-impl<'a> Keep<'a> {
-    const STAGE: usize = 64;
+const STAGE: usize = 64;
 
-    fn new(sample: u32, out: &'a mut Vec<u32>) -> Self {
+impl<'a, T: Staged> Keep<'a, T> {
+    fn new(sample: u32, out: &'a mut Vec<T>) -> Self {
         Keep {
             mask: (1u64 << sample.min(16)) - 1,
-            buf: [0; Keep::STAGE],
+            buf: [T::default(); STAGE],
             staged: 0,
+            ordinal: 0,
             out,
         }
     }
@@ -156,9 +270,10 @@ impl<'a> Keep<'a> {
     /// Offers `h` when `valid`, without a branch on it.
     #[inline(always)]
     fn offer_if(&mut self, h: u64, valid: bool) {
-        self.buf[self.staged] = (h >> 32) as u32;
+        self.buf[self.staged] = T::make(h, self.ordinal);
         self.staged += usize::from(valid & (h & self.mask == 0));
-        if self.staged == Keep::STAGE {
+        self.ordinal += u32::from(valid);
+        if self.staged == STAGE {
             self.flush();
         }
     }
@@ -168,9 +283,10 @@ impl<'a> Keep<'a> {
         self.staged = 0;
     }
 
-    /// Moves what is staged to `out`.
-    fn finish(mut self) {
+    /// Moves what is staged to `out`; returns how many shingles were offered.
+    fn finish(mut self) -> u32 {
         self.flush();
+        self.ordinal
     }
 }
 
@@ -187,15 +303,15 @@ impl Smallest {
 }
 
 /// Rolls a window of the last `n` kept bytes over the normalized text (spaces never enter).
-struct CharWindow<'a> {
+struct CharWindow<'a, T> {
     n: usize,
     mask: u64,
     window: u64,
     filled: usize,
-    keep: Keep<'a>,
+    keep: Keep<'a, T>,
 }
 
-impl crate::normalize::Sink for CharWindow<'_> {
+impl<T: Staged> crate::normalize::Sink for CharWindow<'_, T> {
     #[inline(always)]
     fn byte(&mut self, b: u8) {
         self.window = ((self.window << 8) | u64::from(b)) & self.mask;
@@ -285,6 +401,38 @@ fn radix_passes<const PASSES: usize, const BUCKETS: usize>(v: &mut [u32]) {
         std::mem::swap(&mut src, &mut dst);
     }
     // After an odd number of passes the sorted values are in `buf`: copy them back.
+    if PASSES % 2 == 1 {
+        dst.copy_from_slice(src);
+    }
+}
+
+/// [`radix_passes`] on the high 32 bits of `u64`s (the hash above a payload).
+fn radix_passes64<const PASSES: usize, const BUCKETS: usize>(v: &mut [u64]) {
+    let bits = BUCKETS.trailing_zeros();
+    let mask = BUCKETS as u64 - 1;
+    let mut counts = [[0u32; BUCKETS]; PASSES];
+    for &x in v.iter() {
+        for (p, count) in counts.iter_mut().enumerate() {
+            count[((x >> (32 + bits * p as u32)) & mask) as usize] += 1;
+        }
+    }
+    let mut buf = vec![0u64; v.len()];
+    let (mut src, mut dst): (&mut [u64], &mut [u64]) = (v, &mut buf);
+    for (pass, count) in counts.iter_mut().enumerate() {
+        let mut sum = 0;
+        for c in count.iter_mut() {
+            let n = *c;
+            *c = sum;
+            sum += n;
+        }
+        let shift = 32 + bits * pass as u32;
+        for &x in src.iter() {
+            let slot = &mut count[((x >> shift) & mask) as usize];
+            dst[*slot as usize] = x;
+            *slot += 1;
+        }
+        std::mem::swap(&mut src, &mut dst);
+    }
     if PASSES % 2 == 1 {
         dst.copy_from_slice(src);
     }
@@ -421,6 +569,35 @@ mod tests {
         assert_eq!(short.len(), 1, "a short text keeps one shingle");
     }
 
+    #[test]
+    fn positions_are_first_occurrences_over_the_text() {
+        let text = "alpha beta gamma delta epsilon zeta eta theta iota kappa alpha beta";
+        let o = NormalizeOptions::default();
+        let (mut set, mut pos, mut plain) = (Vec::new(), Vec::new(), Vec::new());
+        let mut staging = Vec::new();
+        let k = ShingleKind::Char(5);
+        text_shingles_positioned(
+            text,
+            o,
+            k,
+            0,
+            &mut String::new(),
+            &mut staging,
+            &mut set,
+            &mut pos,
+        );
+        text_shingles(text, o, k, 0, &mut String::new(), &mut plain);
+        assert_eq!(set, plain);
+        // "alpha" occurs first at offset 0 and again near the end: its position is 0.
+        let alpha = (char_hash(u64::from_be_bytes(*b"\0\0\0alpha"), 5) >> 32) as u32;
+        let i = set.binary_search(&alpha).unwrap();
+        assert_eq!(pos[i], 0);
+        // Positions spread over the text in order of first occurrence.
+        let kappa = (char_hash(u64::from_be_bytes(*b"\0\0\0kappa"), 5) >> 32) as u32;
+        assert!(pos[set.binary_search(&kappa).unwrap()] > 180);
+        assert!(pos.iter().all(|&p| p < 255));
+    }
+
     proptest! {
         #[test]
         fn radix_sort_sorts(mut v in proptest::collection::vec(any::<u32>(), 0..3000)) {
@@ -448,7 +625,11 @@ mod tests {
             let (mut a, mut b) = (Vec::new(), Vec::new());
             text_shingles(&s, o, ShingleKind::Char(n), sample, &mut String::new(), &mut a);
             shingles(&crate::normalize::normalize(&s, o), ShingleKind::Char(n), sample, &mut b);
-            prop_assert_eq!(a, b);
+            prop_assert_eq!(&a, &b);
+            let (mut c, mut pos) = (Vec::new(), Vec::new());
+            text_shingles_positioned(&s, o, ShingleKind::Char(n), sample, &mut String::new(), &mut Vec::new(), &mut c, &mut pos);
+            prop_assert_eq!(&a, &c);
+            prop_assert_eq!(c.len(), pos.len());
         }
 
         #[test]

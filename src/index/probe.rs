@@ -203,11 +203,11 @@ impl Probe {
                 kept_widespread = b.widespread_sorted();
                 b
             },
-            |c, sigs| {
+            Some(|c: &Corpus, sigs: &[u32]| {
                 let key = |d: usize, b: usize| lsh::band_key(&sigs[d * k..(d + 1) * k], bands, b);
                 let active = |d: usize| !c.set(d).is_empty();
                 entries = PageEntries::build(c.len(), active, key, bands.bands, params.page_bits);
-            },
+            }),
         )?;
         let mut probe = Probe {
             index: vec![Vec::new(); dedup.corpus.len()],
@@ -309,7 +309,7 @@ impl Probe {
             .collect();
         let discounted = |raw: &[u32], source: Option<u32>| -> Vec<u32> {
             let mut v = raw.to_vec();
-            let kept = boilerplate.discount(&mut v, source);
+            let kept = boilerplate.discount(&mut v, &mut [], source);
             v.truncate(kept);
             v
         };

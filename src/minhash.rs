@@ -143,7 +143,14 @@ unsafe fn classic_avx512(perms: &[(u64, u64)], seed: u64, set: &[u32], sig: &mut
 
 /// The share of equal positions of two signatures: the MinHash estimate of Jaccard.
 pub fn estimate<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
-    let eq = a.iter().zip(b).filter(|(x, y)| x == y).count();
+    // Counted in blocks with a narrow counter, which the compiler turns into vector compares
+    // (a plain `filter().count()` stays one value at a time: screening millions of candidate
+    // pairs spent a fifth of a dedup run here).
+    let mut eq = 0usize;
+    for (x, y) in a.chunks(128).zip(b.chunks(128)) {
+        let block: u8 = x.iter().zip(y).map(|(u, v)| u8::from(u == v)).sum();
+        eq += usize::from(block);
+    }
     eq as f64 / a.len().max(1) as f64
 }
 

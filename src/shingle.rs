@@ -216,9 +216,9 @@ impl Staged for u64 {
         if tail.len() < 64 {
             tail.sort_unstable();
         } else if tail.len() < 2048 {
-            radix_passes64::<4, 256>(tail);
+            radix_passes::<_, 4, 256>(tail, |x| (x >> 32) as u32);
         } else {
-            radix_passes64::<3, 2048>(tail);
+            radix_passes::<_, 3, 2048>(tail, |x| (x >> 32) as u32);
         }
         let mut w = 0;
         for r in 0..tail.len() {
@@ -367,24 +367,28 @@ pub fn radix_sort(v: &mut [u32]) {
     if v.len() < 64 {
         v.sort_unstable();
     } else if v.len() < 2048 {
-        radix_passes::<4, 256>(v);
+        radix_passes::<_, 4, 256>(v, |x| x);
     } else {
-        radix_passes::<3, 2048>(v);
+        radix_passes::<_, 3, 2048>(v, |x| x);
     }
 }
 
-/// `PASSES` stable counting-sort passes of `log2(BUCKETS)` bits each, low bits first.
-fn radix_passes<const PASSES: usize, const BUCKETS: usize>(v: &mut [u32]) {
+/// `PASSES` stable counting-sort passes of `log2(BUCKETS)` bits each of the 32-bit `key` of
+/// each value, low bits first.
+fn radix_passes<T: Copy + Default, const PASSES: usize, const BUCKETS: usize>(
+    v: &mut [T],
+    key: impl Fn(T) -> u32,
+) {
     let bits = BUCKETS.trailing_zeros();
     let mask = BUCKETS as u32 - 1;
     let mut counts = [[0u32; BUCKETS]; PASSES];
     for &x in v.iter() {
         for (p, count) in counts.iter_mut().enumerate() {
-            count[((x >> (bits * p as u32)) & mask) as usize] += 1;
+            count[((key(x) >> (bits * p as u32)) & mask) as usize] += 1;
         }
     }
-    let mut buf = vec![0u32; v.len()];
-    let (mut src, mut dst): (&mut [u32], &mut [u32]) = (v, &mut buf);
+    let mut buf = vec![T::default(); v.len()];
+    let (mut src, mut dst): (&mut [T], &mut [T]) = (v, &mut buf);
     for (pass, count) in counts.iter_mut().enumerate() {
         let mut sum = 0;
         for c in count.iter_mut() {
@@ -394,45 +398,13 @@ fn radix_passes<const PASSES: usize, const BUCKETS: usize>(v: &mut [u32]) {
         }
         let shift = bits * pass as u32;
         for &x in src.iter() {
-            let slot = &mut count[((x >> shift) & mask) as usize];
+            let slot = &mut count[((key(x) >> shift) & mask) as usize];
             dst[*slot as usize] = x;
             *slot += 1;
         }
         std::mem::swap(&mut src, &mut dst);
     }
     // After an odd number of passes the sorted values are in `buf`: copy them back.
-    if PASSES % 2 == 1 {
-        dst.copy_from_slice(src);
-    }
-}
-
-/// [`radix_passes`] on the high 32 bits of `u64`s (the hash above a payload).
-fn radix_passes64<const PASSES: usize, const BUCKETS: usize>(v: &mut [u64]) {
-    let bits = BUCKETS.trailing_zeros();
-    let mask = BUCKETS as u64 - 1;
-    let mut counts = [[0u32; BUCKETS]; PASSES];
-    for &x in v.iter() {
-        for (p, count) in counts.iter_mut().enumerate() {
-            count[((x >> (32 + bits * p as u32)) & mask) as usize] += 1;
-        }
-    }
-    let mut buf = vec![0u64; v.len()];
-    let (mut src, mut dst): (&mut [u64], &mut [u64]) = (v, &mut buf);
-    for (pass, count) in counts.iter_mut().enumerate() {
-        let mut sum = 0;
-        for c in count.iter_mut() {
-            let n = *c;
-            *c = sum;
-            sum += n;
-        }
-        let shift = 32 + bits * pass as u32;
-        for &x in src.iter() {
-            let slot = &mut count[((x >> shift) & mask) as usize];
-            dst[*slot as usize] = x;
-            *slot += 1;
-        }
-        std::mem::swap(&mut src, &mut dst);
-    }
     if PASSES % 2 == 1 {
         dst.copy_from_slice(src);
     }

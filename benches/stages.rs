@@ -6,7 +6,7 @@ use wiretrace::corpus::{Corpus, DocInfo};
 use wiretrace::lsh::{self, Bands};
 use wiretrace::minhash::{MinHasher, Scheme};
 use wiretrace::normalize::{normalize, NormalizeOptions};
-use wiretrace::shingle::{shingles, ShingleKind};
+use wiretrace::shingle::{shingles, text_shingles, text_shingles_positioned, ShingleKind};
 use wiretrace::verify::Similarity;
 
 /// The texts of the sample dump.
@@ -77,6 +77,41 @@ fn bench_shingle(c: &mut Criterion) {
             })
         });
     }
+    // What dedup runs: normalizing and shingling raw text in one pass, with and without the
+    // positions the attach linkage weighs.
+    let raw = texts();
+    let o = NormalizeOptions::default();
+    g.bench_function("raw text, char6 sample 1/2", |b| {
+        let (mut out, mut scratch) = (Vec::new(), String::new());
+        b.iter(|| {
+            for t in &raw {
+                out.clear();
+                text_shingles(t, o, ShingleKind::Char(6), 1, &mut scratch, &mut out);
+            }
+            black_box(out.len())
+        })
+    });
+    g.bench_function("raw text, char6 sample 1/2, positions", |b| {
+        let (mut out, mut at, mut scratch, mut staging) =
+            (Vec::new(), Vec::new(), String::new(), Vec::new());
+        b.iter(|| {
+            for t in &raw {
+                out.clear();
+                at.clear();
+                text_shingles_positioned(
+                    t,
+                    o,
+                    ShingleKind::Char(6),
+                    1,
+                    &mut scratch,
+                    &mut staging,
+                    &mut out,
+                    &mut at,
+                );
+            }
+            black_box(out.len())
+        })
+    });
     g.finish();
 }
 

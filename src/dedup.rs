@@ -162,23 +162,15 @@ pub struct Dedup {
 }
 
 /// Reads the inputs into a [`Corpus`] of shingle sets. `progress` is called with the number of
-/// documents read so far.
+/// documents read so far. The corpus keeps where each shingle occurs when the linkage weighs
+/// it (see [`Corpus::with_positions`]), so `index add` and `check` group a batch's stories
+/// exactly as `dedup` does.
 pub fn read_corpus(
     inputs: &[Input],
     opts: &Options,
-    progress: impl FnMut(usize) + Send,
-) -> Result<(Corpus, Vec<Invalid>, u64)> {
-    read_corpus_with(inputs, opts, false, progress)
-}
-
-/// [`read_corpus`], keeping where each shingle occurs when `positions` is true (see
-/// [`Corpus::with_positions`]).
-pub fn read_corpus_with(
-    inputs: &[Input],
-    opts: &Options,
-    positions: bool,
     mut progress: impl FnMut(usize) + Send,
 ) -> Result<(Corpus, Vec<Invalid>, u64)> {
+    let positions = matches!(opts.linkage, cluster::Linkage::Attach(_));
     let mut corpus = if positions {
         Corpus::with_positions()
     } else {
@@ -342,9 +334,7 @@ pub fn read_corpus_with(
 pub fn run(inputs: &[Input], opts: &Options, progress: impl FnMut(usize) + Send) -> Result<Dedup> {
     let mut stats = Stats::default();
     let t = Instant::now();
-    // Positions are what attaching a version to its story weighs (see cluster::Linkage).
-    let positions = matches!(opts.linkage, cluster::Linkage::Attach(_));
-    let (corpus, invalid, bytes) = read_corpus_with(inputs, opts, positions, progress)?;
+    let (corpus, invalid, bytes) = read_corpus(inputs, opts, progress)?;
     stats.bytes = bytes;
     stats.timings.push(("read+shingle", t.elapsed()));
     let mut d = cluster_corpus(corpus, opts, stats)?;

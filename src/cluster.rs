@@ -101,7 +101,9 @@ pub const NOISE_GAP_CHARS: f64 = 150.0;
 
 /// Groups documents into stories from verified pairs (`edges`, sorted by `(a, b)` with
 /// `a < b`). `rank[i]` is document `i`'s position in time order and `sizes[i]` the size of
-/// its shingle set. Returns, for each document, a label shared by exactly the members of its
+/// its shingle set. `covered(d, other)` is the [`covered_share`] of document `d` by `other`
+/// (`None` when the corpus keeps no positions: then a low share needs no such evidence).
+/// Returns, for each document, a label shared by exactly the members of its
 /// story (the label is some member's index).
 pub fn cluster(
     n: usize,
@@ -244,7 +246,7 @@ pub fn covered_share(set: &[u32], positions: &[u8], other: &[u32], gap: u32) -> 
     if set.is_empty() {
         return 0.0;
     }
-    let mut occupied = [0u16; 256];
+    let mut occupied = [0u32; 256];
     let mut found = [false; 256];
     let mut j = 0;
     for (&x, &p) in set.iter().zip(positions) {
@@ -257,7 +259,7 @@ pub fn covered_share(set: &[u32], positions: &[u8], other: &[u32], gap: u32) -> 
     let (mut covered, mut pending) = (0u32, 0u32);
     let mut last: Option<u32> = None;
     for b in 0..256u32 {
-        let n = u32::from(occupied[b as usize]);
+        let n = occupied[b as usize];
         if found[b as usize] {
             if last.is_some_and(|l| b - l <= gap) {
                 covered += pending;

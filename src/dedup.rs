@@ -429,31 +429,26 @@ pub fn cluster_corpus_with(
     let t = Instant::now();
     let active: Vec<bool> = (0..n).map(|i| !corpus.set(i).is_empty()).collect();
     let sig = |d: usize| &fps[d * k..d * k + bands.bands * bands.rows];
-    let cands = lsh::candidates(
+    let buckets = lsh::Buckets::new(
         |d, b| lsh::fingerprint_band_key(sig(d), bands, b),
-        |x, y| {
-            let rows = |d| sig(d).chunks_exact(bands.rows);
-            rows(x)
-                .zip(rows(y))
-                .position(|(p, q)| p.iter().zip(q).all(|(u, v)| u == v))
-        },
         bands.bands,
         &active,
     );
-    stats.candidates = cands.len();
     stats.timings.push(("lsh", t.elapsed()));
 
     let t = Instant::now();
     if let Some(path) = std::env::var_os("WIRETRACE_DUMP_CANDIDATES") {
-        dump_candidates(&corpus, &cands, std::path::Path::new(&path))?;
+        dump_candidates(&corpus, &buckets.pairs(), std::path::Path::new(&path))?;
     }
     let rule = Rule {
         scale: (1u32 << opts.sample) as f32,
         ..opts.rule
     };
-    let edges = verify::verify(&corpus, &cands, rule, Some((&fps, k)));
-    drop(cands);
+    // Candidate pairs are found and checked together, document by document.
+    let (edges, candidates) = verify::verify_buckets(&corpus, &buckets, rule, Some((&fps, k)));
+    drop(buckets);
     drop(fps);
+    stats.candidates = candidates;
     stats.verified = edges.len();
     stats.timings.push(("verify", t.elapsed()));
 

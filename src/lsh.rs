@@ -97,57 +97,160 @@ pub fn band_keys(sig: &[u32], bands: Bands, out: &mut Vec<u64>) {
     out.extend((0..bands.bands).map(|b| band_key(sig, bands, b)));
 }
 
+/// The band buckets that hold more than one document, and for each document the buckets it
+/// is in: what candidate pairs are read from, one document at a time.
+///
+/// Close versions agree on many bands (a pair at Jaccard 0.8 on about 75 of 117), so
+/// collecting pairs band by band finds each one dozens of times (53 million bucket mates for
+/// 13 million distinct pairs at 200,000 documents), and either stores every copy or tests
+/// each for being the first. Gathering a document's earlier mates over all its buckets and
+/// marking those already seen gives each pair once, from data that stays in cache.
+#[derive(Debug, Default)]
+pub struct Buckets {
+    /// Members of every shared bucket, bucket after bucket, each in increasing order.
+    members: Vec<u32>,
+    /// For each document, the mates it has before it in each of its buckets: ranges of
+    /// `members` (start, length), document after document. Stored as ranges, a document's
+    /// buckets cost it one memory read each, which is what this stage waits on.
+    earlier: Vec<(u32, u32)>,
+    /// Where each document's ranges start in `earlier`, and one past the last.
+    doc_starts: Vec<u32>,
+}
+
+impl Buckets {
+    /// The buckets of `n = active.len()` documents from `key(d, b)`, the key of document `d`
+    /// in band `b`, for `bands` bands. Documents with `active[d] == false` take no part. Keys
+    /// are asked for band by band, so they need not all be in memory at once.
+    pub fn new(key: impl Fn(usize, usize) -> u64 + Sync, bands: usize, active: &[bool]) -> Self {
+        let n = active.len();
+        // Bucket entries are packed into u64s, which sort much faster than tuples. An entry
+        // keeps 32 bits of the band key: the rare extra collisions this adds only make a few
+        // more candidates, which verification removes.
+        let per_band: Vec<(Vec<u32>, Vec<u32>)> = (0..bands)
+            .into_par_iter()
+            .map(|b| {
+                let mut col: Vec<u64> = (0..n)
+                    .filter(|&d| active[d])
+                    .map(|d| (key(d, b) >> 32) << 32 | d as u64)
+                    .collect();
+                col.sort_unstable();
+                let (mut members, mut sizes) = (Vec::new(), Vec::new());
+                for group in col.chunk_by(|x, y| x >> 32 == y >> 32) {
+                    if group.len() > 1 {
+                        members.extend(group.iter().map(|&e| e as u32));
+                        sizes.push(group.len() as u32);
+                    }
+                }
+                (members, sizes)
+            })
+            .collect();
+        let total: usize = per_band.iter().map(|(m, _)| m.len()).sum();
+        assert!(
+            total < u32::MAX as usize,
+            "too many bucket entries for 32-bit offsets"
+        );
+        let mut members = Vec::with_capacity(total);
+        let mut buckets = Vec::new();
+        for (m, sizes) in per_band {
+            let mut at = members.len() as u32;
+            for size in sizes {
+                buckets.push((at, size));
+                at += size;
+            }
+            members.extend(m);
+        }
+        // The range of mates before the member at `i` of a bucket. In a very wide bucket a
+        // document meets only the few before it (see `WIDE_BUCKET`), which still connects
+        // them all.
+        let range = |start: u32, size: u32, i: u32| {
+            let from = if size as usize > WIDE_BUCKET {
+                i.saturating_sub(WIDE_BUCKET_SPAN as u32)
+            } else {
+                0
+            };
+            (start + from, i - from)
+        };
+        let mut doc_starts = vec![0u32; n + 1];
+        for &(start, size) in &buckets {
+            for &d in &members[start as usize + 1..(start + size) as usize] {
+                doc_starts[d as usize + 1] += 1;
+            }
+        }
+        for d in 0..n {
+            doc_starts[d + 1] += doc_starts[d];
+        }
+        let mut fill = doc_starts.clone();
+        let mut earlier = vec![(0u32, 0u32); doc_starts[n] as usize];
+        for &(start, size) in &buckets {
+            for i in 1..size {
+                let d = members[(start + i) as usize] as usize;
+                earlier[fill[d] as usize] = range(start, size, i);
+                fill[d] += 1;
+            }
+        }
+        Buckets {
+            members,
+            earlier,
+            doc_starts,
+        }
+    }
+
+    /// Number of documents.
+    pub fn len(&self) -> usize {
+        self.doc_starts.len().saturating_sub(1)
+    }
+
+    /// True when there are no documents.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends to `out` every document before `d` that shares a bucket with it, each once,
+    /// in the order first met. `seen` has one slot per document and is reused from call to
+    /// call: a slot holding `d` marks a mate already taken for `d` (so it must not start out
+    /// holding a document's own index; fill it with `u32::MAX`).
+    pub fn earlier(&self, d: usize, seen: &mut [u32], out: &mut Vec<u32>) {
+        let ranges = &self.earlier[self.doc_starts[d] as usize..self.doc_starts[d + 1] as usize];
+        for &(start, len) in ranges {
+            for &c in &self.members[start as usize..(start + len) as usize] {
+                if seen[c as usize] != d as u32 {
+                    seen[c as usize] = d as u32;
+                    out.push(c);
+                }
+            }
+        }
+    }
+
+    /// Every candidate pair `(i, j)` with `i < j`, sorted and distinct.
+    pub fn pairs(&self) -> Vec<(u32, u32)> {
+        let n = self.len();
+        let mut pairs: Vec<(u32, u32)> = (0..n)
+            .into_par_iter()
+            .with_min_len(256)
+            .map_init(
+                || (vec![u32::MAX; n], Vec::new()),
+                |(seen, mates), d| {
+                    mates.clear();
+                    self.earlier(d, seen, mates);
+                    mates.sort_unstable();
+                    mates.iter().map(|&c| (c, d as u32)).collect::<Vec<_>>()
+                },
+            )
+            .flatten()
+            .collect();
+        pairs.par_sort_unstable();
+        pairs
+    }
+}
+
 /// Candidate pairs `(i, j)` with `i < j`, sorted and distinct, from `key(d, b)`, the key of
-/// document `d` in band `b`, for `bands` bands. `first(i, j)` is the first band two
-/// documents agree on: a pair is emitted only by that band, so a close pair
-/// is not collected once per band (at 200,000 documents that was 4 copies of each pair, and
-/// 400 MB). Documents with `active[d] == false` take no part. Keys are asked for band by
-/// band, so they need not all be in memory at once.
+/// document `d` in band `b` (see [`Buckets::new`]).
 pub fn candidates(
     key: impl Fn(usize, usize) -> u64 + Sync,
-    first: impl Fn(usize, usize) -> Option<usize> + Sync,
     bands: usize,
     active: &[bool],
 ) -> Vec<(u32, u32)> {
-    let n = active.len();
-    // Pairs and bucket entries are packed into u64s, which sort much faster than tuples. A
-    // bucket entry keeps 32 bits of the band key: the rare extra collisions this adds only
-    // make a few more candidates, which verification removes.
-    let mut pairs: Vec<u64> = (0..bands)
-        .into_par_iter()
-        .flat_map_iter(|b| {
-            let mut col: Vec<u64> = (0..n)
-                .filter(|&d| active[d])
-                .map(|d| (key(d, b) >> 32) << 32 | d as u64)
-                .collect();
-            col.sort_unstable();
-            let mut out = Vec::new();
-            for group in col.chunk_by(|x, y| x >> 32 == y >> 32) {
-                let span = if group.len() > WIDE_BUCKET {
-                    WIDE_BUCKET_SPAN
-                } else {
-                    group.len()
-                };
-                for (i, &a) in group.iter().enumerate() {
-                    for &c in &group[i + 1..group.len().min(i + 1 + span)] {
-                        // Documents are in increasing order inside a bucket: a < c.
-                        let (a, c) = ((a & 0xffff_ffff) as usize, (c & 0xffff_ffff) as usize);
-                        // (32 bits of key can also collide by chance: then `first` is not b.)
-                        if first(a, c) == Some(b) {
-                            out.push((a as u64) << 32 | c as u64);
-                        }
-                    }
-                }
-            }
-            out.into_iter()
-        })
-        .collect();
-    pairs.par_sort_unstable();
-    pairs.dedup();
-    pairs
-        .into_iter()
-        .map(|p| ((p >> 32) as u32, p as u32))
-        .collect()
+    Buckets::new(key, bands, active).pairs()
 }
 
 #[cfg(test)]
@@ -181,17 +284,47 @@ mod tests {
         // 3 docs × 2 bands: docs 0 and 2 share band 0, docs 1 and 2 share band 1.
         let keys = [1u64 << 40, 10 << 40, 2 << 40, 20 << 40, 1 << 40, 20 << 40];
         let key = |d: usize, b: usize| keys[d * 2 + b];
-        let first = |a: usize, c: usize| (0..2).find(|&b| key(a, b) == key(c, b));
-        assert_eq!(candidates(key, first, 2, &[true; 3]), vec![(0, 2), (1, 2)]);
-        assert_eq!(candidates(key, first, 2, &[true, true, false]), vec![]);
+        assert_eq!(candidates(key, 2, &[true; 3]), vec![(0, 2), (1, 2)]);
+        assert_eq!(candidates(key, 2, &[true, true, false]), vec![]);
         // A pair agreeing on both bands comes out once.
         let keys = [1u64 << 40, 2 << 40, 1 << 40, 2 << 40];
         let key = |d: usize, b: usize| keys[d * 2 + b];
-        let first = |a: usize, c: usize| (0..2).find(|&b| key(a, b) == key(c, b));
-        assert_eq!(candidates(key, first, 2, &[true; 2]), vec![(0, 1)]);
+        assert_eq!(candidates(key, 2, &[true; 2]), vec![(0, 1)]);
+    }
+
+    #[test]
+    fn a_wide_bucket_pairs_each_member_with_the_few_before_it() {
+        let n = WIDE_BUCKET + 44;
+        let pairs = candidates(|_, _| 7 << 32, 1, &vec![true; n]);
+        let want: usize = (0..n).map(|i| i.min(WIDE_BUCKET_SPAN)).sum();
+        assert_eq!(pairs.len(), want);
+        assert!(pairs.iter().all(|&(a, b)| b - a <= WIDE_BUCKET_SPAN as u32));
+        // One bucket just under the limit is expanded into all its pairs.
+        let n = WIDE_BUCKET;
+        assert_eq!(
+            candidates(|_, _| 7 << 32, 1, &vec![true; n]).len(),
+            n * (n - 1) / 2
+        );
     }
 
     proptest! {
+        #[test]
+        fn candidates_are_the_pairs_sharing_a_bucket(
+            keys in proptest::collection::vec(0u64..6, 3..240),
+            inactive in 0usize..20,
+        ) {
+            // Three bands, keys drawn from a few values so that buckets are shared.
+            let n = keys.len() / 3;
+            let key = |d: usize, b: usize| keys[d * 3 + b] << 32;
+            let active: Vec<bool> = (0..n).map(|d| d % 20 != inactive).collect();
+            let want: Vec<(u32, u32)> = (0..n)
+                .flat_map(|a| (a + 1..n).map(move |c| (a, c)))
+                .filter(|&(a, c)| active[a] && active[c] && (0..3).any(|b| key(a, b) == key(c, b)))
+                .map(|(a, c)| (a as u32, c as u32))
+                .collect();
+            prop_assert_eq!(candidates(key, 3, &active), want);
+        }
+
         #[test]
         fn parameters_from_a_threshold_are_sane(t in 0.05f64..0.95, k in 16usize..256) {
             let p = Bands::optimal(t, k);

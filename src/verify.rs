@@ -181,6 +181,70 @@ pub fn verify(
     chunks.concat()
 }
 
+/// Finds the candidate pairs of `buckets` and checks them, document by document (see
+/// [`crate::lsh::Buckets`]): returns the pairs the rule accepts, ordered by `(a, b)`, and the
+/// number of candidates. Screening by `signatures` is as in [`verify`].
+pub fn verify_buckets(
+    corpus: &Corpus,
+    buckets: &crate::lsh::Buckets,
+    rule: Rule,
+    signatures: Option<(&[u16], usize)>,
+) -> (Vec<Edge>, usize) {
+    // As in `verify`: a document's own row stays in cache, its mates' rows are random reads,
+    // requested `AHEAD` mates early.
+    const AHEAD: usize = 8;
+    const DOCS: usize = 256;
+    let n = buckets.len();
+    let chunks: Vec<(Vec<Edge>, usize)> = (0..n.div_ceil(DOCS))
+        .into_par_iter()
+        .map_init(
+            || (vec![u32::MAX; n], Vec::new()),
+            |(seen, mates), chunk| {
+                let (mut out, mut count) = (Vec::new(), 0);
+                for b in chunk * DOCS..n.min((chunk + 1) * DOCS) {
+                    mates.clear();
+                    buckets.earlier(b, seen, mates);
+                    count += mates.len();
+                    let first = out.len();
+                    let sb = corpus.set(b);
+                    for (i, &a) in mates.iter().enumerate() {
+                        let sa = corpus.set(a as usize);
+                        if let Some((sigs, k)) = signatures {
+                            if let Some(&next) = mates.get(i + AHEAD) {
+                                let next = next as usize;
+                                prefetch(&sigs[next * k..(next + 1) * k]);
+                            }
+                            let (x, y) = (a as usize, b);
+                            if !rule.may_accept(
+                                &sigs[x * k..(x + 1) * k],
+                                &sigs[y * k..(y + 1) * k],
+                                sa.len(),
+                                sb.len(),
+                            ) {
+                                continue;
+                            }
+                        }
+                        let sim = Similarity::of(sa, sb);
+                        if rule.accepts(&sim) {
+                            out.push(Edge {
+                                a,
+                                b: b as u32,
+                                sim,
+                            });
+                        }
+                    }
+                    out[first..].sort_unstable_by_key(|e| e.a);
+                }
+                (out, count)
+            },
+        )
+        .collect();
+    let count = chunks.iter().map(|(_, c)| c).sum();
+    let mut edges: Vec<Edge> = chunks.into_iter().flat_map(|(e, _)| e).collect();
+    edges.par_sort_unstable_by_key(|e| (e.a, e.b));
+    (edges, count)
+}
+
 /// Asks the processor to bring `data` into cache (a hint: it never faults).
 #[inline(always)]
 fn prefetch<T>(data: &[T]) {
@@ -244,6 +308,64 @@ mod tests {
         // Two unrelated sets of equal size are dropped.
         let other: Vec<u32> = (0..1200).map(|x| x * 3 + 1).collect();
         assert!(!RULE.may_accept(&sig(&long), &sig(&other), 1200, 1200));
+    }
+
+    #[test]
+    fn checking_buckets_document_by_document_equals_checking_their_pairs() {
+        use crate::corpus::{Corpus, DocInfo};
+        use crate::lsh::{self, Bands, Buckets};
+        use crate::minhash::{fingerprint, MinHasher, Scheme};
+        // Forty stories in three versions each (whole, cut to half, lightly changed), and
+        // stories sharing a paragraph with their neighbour: accepted and rejected pairs.
+        let mut corpus = Corpus::new();
+        for story in 0..40u32 {
+            let base: Vec<u32> = (0..300).map(|x| story * 100_000 + x * 7).collect();
+            let neighbour = (story + 1) * 100_000;
+            let versions = [
+                base.clone(),
+                base[..150].to_vec(),
+                base.iter()
+                    .map(|&x| if x % 10 == 0 { x + 1 } else { x })
+                    .collect(),
+                base[..100]
+                    .iter()
+                    .copied()
+                    .chain((0..200).map(|x| neighbour + x * 7))
+                    .collect(),
+            ];
+            for mut set in versions {
+                set.sort_unstable();
+                set.dedup();
+                let info = DocInfo {
+                    id: String::new(),
+                    date: None,
+                    title: None,
+                    len: 0,
+                    source: None,
+                    input: 0,
+                    line: 0,
+                };
+                corpus.push(info, &set);
+            }
+        }
+        let (k, bands) = (64, Bands { bands: 32, rows: 2 });
+        let h = MinHasher::new(k, Scheme::OnePermutation, 3);
+        let mut sig = vec![0u32; k];
+        let fps: Vec<u16> = (0..corpus.len())
+            .flat_map(|i| {
+                h.signature(corpus.set(i), &mut sig);
+                sig.iter().map(|&v| fingerprint(v)).collect::<Vec<_>>()
+            })
+            .collect();
+        let key = |d: usize, b: usize| lsh::fingerprint_band_key(&fps[d * k..], bands, b);
+        let active = vec![true; corpus.len()];
+        let buckets = Buckets::new(key, bands.bands, &active);
+        let pairs = buckets.pairs();
+        let (edges, count) = verify_buckets(&corpus, &buckets, RULE, Some((&fps, k)));
+        assert_eq!(count, pairs.len());
+        assert_eq!(edges, verify(&corpus, &pairs, RULE, Some((&fps, k))));
+        assert!(edges.len() >= 40 * 3, "{} edges", edges.len());
+        assert!(edges.len() < pairs.len(), "some candidates are rejected");
     }
 
     #[test]

@@ -190,41 +190,53 @@ pub fn verify_buckets(
     rule: Rule,
     signatures: Option<(&[u16], usize)>,
 ) -> (Vec<Edge>, usize) {
-    // As in `verify`: a document's own row stays in cache, its mates' rows are random reads,
-    // requested `AHEAD` mates early.
+    // A document's own data stays in cache; its mates' are random reads, each requested
+    // `AHEAD` mates before it is needed: first their sizes and signatures, to screen them,
+    // then the sets of those that pass, to intersect them.
     const AHEAD: usize = 8;
     const DOCS: usize = 256;
     let n = buckets.len();
+    let lens: Vec<u32> = (0..n).map(|i| corpus.set(i).len() as u32).collect();
     let chunks: Vec<(Vec<Edge>, usize)> = (0..n.div_ceil(DOCS))
         .into_par_iter()
         .map_init(
-            || (vec![u32::MAX; n], Vec::new()),
-            |(seen, mates), chunk| {
+            || (vec![u32::MAX; n], Vec::new(), Vec::new()),
+            |(seen, mates, passed), chunk| {
                 let (mut out, mut count) = (Vec::new(), 0);
                 for b in chunk * DOCS..n.min((chunk + 1) * DOCS) {
                     mates.clear();
                     buckets.earlier(b, seen, mates);
                     count += mates.len();
-                    let first = out.len();
                     let sb = corpus.set(b);
-                    for (i, &a) in mates.iter().enumerate() {
-                        let sa = corpus.set(a as usize);
-                        if let Some((sigs, k)) = signatures {
-                            if let Some(&next) = mates.get(i + AHEAD) {
-                                let next = next as usize;
-                                prefetch(&sigs[next * k..(next + 1) * k]);
-                            }
-                            let (x, y) = (a as usize, b);
-                            if !rule.may_accept(
-                                &sigs[x * k..(x + 1) * k],
-                                &sigs[y * k..(y + 1) * k],
-                                sa.len(),
-                                sb.len(),
-                            ) {
-                                continue;
+                    passed.clear();
+                    match signatures {
+                        Some((sigs, k)) => {
+                            for (i, &a) in mates.iter().enumerate() {
+                                if let Some(&next) = mates.get(i + AHEAD) {
+                                    let next = next as usize;
+                                    prefetch(&lens[next..next + 1]);
+                                    prefetch(&sigs[next * k..(next + 1) * k]);
+                                }
+                                let x = a as usize;
+                                if rule.may_accept(
+                                    &sigs[x * k..(x + 1) * k],
+                                    &sigs[b * k..(b + 1) * k],
+                                    lens[x] as usize,
+                                    sb.len(),
+                                ) {
+                                    passed.push(a);
+                                }
                             }
                         }
-                        let sim = Similarity::of(sa, sb);
+                        None => passed.extend_from_slice(mates),
+                    }
+                    let first = out.len();
+                    for (i, &a) in passed.iter().enumerate() {
+                        if let Some(&next) = passed.get(i + AHEAD) {
+                            let set = corpus.set(next as usize);
+                            prefetch(&set[..set.len().min(32)]);
+                        }
+                        let sim = Similarity::of(corpus.set(a as usize), sb);
                         if rule.accepts(&sim) {
                             out.push(Edge {
                                 a,

@@ -65,6 +65,13 @@ pub(crate) trait Sink {
             self.byte(m);
         }
     }
+    /// A run of ASCII bytes, each mapped by `table` as for [`Sink::ascii`].
+    #[inline(always)]
+    fn ascii_run(&mut self, run: &[u8], table: &[u8; 128]) {
+        for &b in run {
+            self.ascii(table[b as usize]);
+        }
+    }
 }
 
 /// Writes normalized words separated by single spaces.
@@ -86,7 +93,7 @@ impl Sink for Words {
 pub(crate) fn walk(text: &str, opts: NormalizeOptions, sink: &mut impl Sink) {
     let decoded;
     let mut text = text;
-    if opts.markup && text.bytes().any(|b| b == b'&' || b == b'<') {
+    if opts.markup && has_markup(text.as_bytes()) {
         decoded = strip_markup(text);
         text = &decoded;
     }
@@ -97,8 +104,7 @@ pub(crate) fn walk(text: &str, opts: NormalizeOptions, sink: &mut impl Sink) {
     if opts.nfkc
         && !text.is_ascii()
         && is_nfkc_quick(
-            text.chars()
-                .filter(|&c| !c.is_ascii() && (c.is_alphanumeric() || is_combining_mark(c))),
+            non_ascii_chars(text).filter(|&c| c.is_alphanumeric() || is_combining_mark(c)),
         ) != IsNormalized::Yes
     {
         nfkc = text.nfkc().collect::<String>();
@@ -114,10 +120,12 @@ pub(crate) fn walk(text: &str, opts: NormalizeOptions, sink: &mut impl Sink) {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        if b.is_ascii() {
-            i += 1;
-            sink.ascii(table[b as usize]);
+        // Most of a news text is one run of ASCII: the sink takes it whole, in a loop that
+        // keeps its state in registers.
+        let run = ascii_prefix(&bytes[i..]);
+        if run > 0 {
+            sink.ascii_run(&bytes[i..i + run], table);
+            i += run;
             continue;
         }
         let c = text[i..].chars().next().expect("i is on a char boundary");
@@ -147,6 +155,56 @@ pub(crate) fn walk(text: &str, opts: NormalizeOptions, sink: &mut impl Sink) {
             }
         }
     }
+}
+
+/// Eight bytes at a time: the texts are scanned whole before they are walked, and a scan
+/// byte by byte cost a fifth as much as the walk itself.
+const LANES: usize = 8;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// True when any byte of `word` is zero.
+#[inline(always)]
+fn has_zero_byte(word: u64) -> bool {
+    word.wrapping_sub(ONES) & !word & HIGH != 0
+}
+
+/// True when `bytes` hold a `&` or a `<` (an entity or a tag may start there).
+fn has_markup(bytes: &[u8]) -> bool {
+    let mut chunks = bytes.chunks_exact(LANES);
+    let found = chunks.by_ref().any(|c| {
+        let w = u64::from_le_bytes(c.try_into().expect("eight bytes"));
+        has_zero_byte(w ^ (ONES * u64::from(b'&'))) || has_zero_byte(w ^ (ONES * u64::from(b'<')))
+    });
+    found || chunks.remainder().iter().any(|&b| b == b'&' || b == b'<')
+}
+
+/// The length of the ASCII run `bytes` start with.
+#[inline]
+fn ascii_prefix(bytes: &[u8]) -> usize {
+    let mut i = 0;
+    while i + LANES <= bytes.len() {
+        let w = u64::from_le_bytes(bytes[i..i + LANES].try_into().expect("eight bytes"));
+        if w & HIGH != 0 {
+            break;
+        }
+        i += LANES;
+    }
+    i + bytes[i..]
+        .iter()
+        .position(|b| !b.is_ascii())
+        .unwrap_or(bytes.len() - i)
+}
+
+/// The characters of `text` outside ASCII, found without decoding the ASCII between them.
+fn non_ascii_chars(text: &str) -> impl Iterator<Item = char> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        i += ascii_prefix(&text.as_bytes()[i..]);
+        let c = text[i..].chars().next()?;
+        i += c.len_utf8();
+        Some(c)
+    })
 }
 
 /// Ends the current word: one space, never at the start nor twice.
@@ -301,6 +359,20 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(normalize("Hello,  World!", o), "Hello, World!");
+    }
+
+    proptest! {
+        #[test]
+        fn word_at_a_time_scans_agree_with_byte_scans(text in "[a-z &<\u{e9}\u{201c}\u{2014}\u{1f600}]{0,40}") {
+            let bytes = text.as_bytes();
+            prop_assert_eq!(has_markup(bytes), bytes.iter().any(|&b| b == b'&' || b == b'<'));
+            for i in 0..=bytes.len() {
+                let run = bytes[i..].iter().position(|b| !b.is_ascii()).unwrap_or(bytes.len() - i);
+                prop_assert_eq!(ascii_prefix(&bytes[i..]), run);
+            }
+            let want: Vec<char> = text.chars().filter(|c| !c.is_ascii()).collect();
+            prop_assert_eq!(non_ascii_chars(&text).collect::<Vec<_>>(), want);
+        }
     }
 
     proptest! {

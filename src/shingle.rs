@@ -334,6 +334,34 @@ impl<T: Staged> crate::normalize::Sink for CharWindow<'_, T> {
         let h = char_hash(self.window, self.n);
         self.keep.offer_if(h, keep & (self.filled >= self.n));
     }
+    /// [`Self::ascii`] over a run, with the window and the staging counters in locals: as
+    /// fields behind `&mut self` they would go through memory at every byte.
+    #[inline(always)]
+    fn ascii_run(&mut self, run: &[u8], table: &[u8; 128]) {
+        let (n, wmask) = (self.n, self.mask);
+        let (mut window, mut filled) = (self.window, self.filled);
+        let keep = &mut self.keep;
+        let sample = keep.mask;
+        let (mut staged, mut ordinal) = (keep.staged, keep.ordinal);
+        for &b in run {
+            let m = table[usize::from(b & 0x7f)];
+            let kept = m != 0;
+            let moved = ((window << 8) | u64::from(m)) & wmask;
+            window = if kept { moved } else { window };
+            filled += usize::from(kept);
+            let h = char_hash(window, n);
+            let valid = kept & (filled >= n);
+            keep.buf[staged % STAGE] = T::make(h, ordinal);
+            staged += usize::from(valid & (h & sample == 0));
+            ordinal += u32::from(valid);
+            if staged == STAGE {
+                keep.out.extend_from_slice(&keep.buf);
+                staged = 0;
+            }
+        }
+        (self.window, self.filled) = (window, filled);
+        (keep.staged, keep.ordinal) = (staged, ordinal);
+    }
 }
 
 /// Hash of a character window: one multiply and one fold, which mixes the ≤ 64 bits of a

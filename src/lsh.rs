@@ -224,9 +224,11 @@ impl Buckets {
     /// Every candidate pair `(i, j)` with `i < j`, sorted and distinct.
     pub fn pairs(&self) -> Vec<(u32, u32)> {
         let n = self.len();
+        // A few jobs per thread, each with its own `seen` array (see `verify_buckets`).
+        let jobs = 8 * rayon::current_num_threads();
         let mut pairs: Vec<(u32, u32)> = (0..n)
             .into_par_iter()
-            .with_min_len(256)
+            .with_min_len(n.div_ceil(jobs).max(256))
             .map_init(
                 || (vec![u32::MAX; n], Vec::new()),
                 |(seen, mates), d| {

@@ -197,8 +197,12 @@ pub fn verify_buckets(
     const DOCS: usize = 256;
     let n = buckets.len();
     let lens: Vec<u32> = (0..n).map(|i| corpus.set(i).len() as u32).collect();
+    // Each job gets its own `seen` array (4 bytes per document): a few jobs per thread keep
+    // the balance without filling one per chunk.
+    let jobs = 8 * rayon::current_num_threads();
     let chunks: Vec<(Vec<Edge>, usize)> = (0..n.div_ceil(DOCS))
         .into_par_iter()
+        .with_min_len(n.div_ceil(DOCS).div_ceil(jobs).max(1))
         .map_init(
             || (vec![u32::MAX; n], Vec::new(), Vec::new()),
             |(seen, mates, passed), chunk| {

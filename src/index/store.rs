@@ -534,6 +534,16 @@ pub(super) fn has_documents(conn: &Connection, path: &Path) -> Result<bool> {
         .map_err(db(path))
 }
 
+/// The highest document number given so far: about how many documents were ever indexed
+/// (numbers are never reused), read from the end of the table's key.
+pub(super) fn last_number(conn: &Connection, path: &Path) -> Result<u32> {
+    conn.query_row("SELECT coalesce(max(n), 0) FROM docs", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map(|n| n as u32)
+    .map_err(db(path))
+}
+
 /// The stored corpus-wide boilerplate.
 pub(super) fn widespread(conn: &Connection, path: &Path) -> Result<Vec<u32>> {
     conn.query_row(

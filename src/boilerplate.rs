@@ -41,13 +41,13 @@ pub type ShingleSet = HashSet<u32, BuildHasherDefault<ShingleHasher>>;
 #[derive(Debug, Default)]
 pub struct Boilerplate {
     widespread: ShingleSet,
-    outlet: Vec<ShingleSet>,
     /// The widespread set again, as an open-addressing table read once per shingle while
     /// discounting (three quarters of a news page's character shingles are widespread, so
     /// this lookup is made some hundred million times per 200,000 documents).
     table: FlatSet,
-    /// Each outlet's set, sorted: a document's sorted set is merged with it.
-    outlet_sorted: Vec<Vec<u32>>,
+    /// Each outlet's boilerplate (by the corpus's outlet index), sorted: a document's sorted
+    /// set is merged with it.
+    outlet: Vec<Vec<u32>>,
 }
 
 /// A set of shingles in one flat table of slots, found by linear probing from the slot named
@@ -137,9 +137,8 @@ impl Boilerplate {
     pub fn from_sets(widespread: ShingleSet, outlet: Vec<ShingleSet>) -> Self {
         Boilerplate {
             table: FlatSet::new(&widespread),
-            outlet_sorted: outlet.iter().map(sorted).collect(),
+            outlet: outlet.iter().map(sorted).collect(),
             widespread,
-            outlet,
         }
     }
 
@@ -152,10 +151,7 @@ impl Boilerplate {
     /// True when `shingle` is boilerplate of outlet `source`.
     #[inline]
     pub fn is_outlet_boilerplate(&self, shingle: u32, source: Option<u32>) -> bool {
-        source.is_some_and(|s| {
-            let set = &self.outlet[s as usize];
-            !set.is_empty() && set.contains(&shingle)
-        })
+        source.is_some_and(|s| self.outlet[s as usize].binary_search(&shingle).is_ok())
     }
 
     /// True when `shingle` is boilerplate in a document of outlet `source`.
@@ -186,7 +182,7 @@ impl Boilerplate {
         const OUTLET: u8 = 1;
         const WIDESPREAD: u8 = 2;
         // The outlet's set is merged with the document's (both sorted).
-        let outlet: &[u32] = source.map_or(&[], |s| &self.outlet_sorted[s as usize]);
+        let outlet: &[u32] = source.map_or(&[], |s| &self.outlet[s as usize]);
         let mut o = 0;
         let flags: Vec<u8> = set
             .iter()

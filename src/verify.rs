@@ -331,8 +331,9 @@ mod tests {
         use crate::corpus::{Corpus, DocInfo};
         use crate::lsh::{self, Bands, Buckets};
         use crate::minhash::{fingerprint, MinHasher, Scheme};
-        // Forty stories in three versions each (whole, cut to half, lightly changed), and
-        // stories sharing a paragraph with their neighbour: accepted and rejected pairs.
+        // Forty stories, each whole, cut to half and lightly changed (pairs to accept), and
+        // a fourth text sharing one paragraph with it and the rest with the next story (pairs
+        // to reject).
         let mut corpus = Corpus::new();
         for story in 0..40u32 {
             let base: Vec<u32> = (0..300).map(|x| story * 100_000 + x * 7).collect();

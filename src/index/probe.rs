@@ -258,7 +258,7 @@ impl Probe {
         };
         let t = Instant::now();
         let min_shared = min_shared_bands(store::last_number(conn, path)?, bands.bands);
-        let candidates = probe.candidates(conn, path, min_shared)?;
+        let candidates = probe.candidates(conn, path, params.page_bits, min_shared)?;
         probe.candidates = candidates.len();
         probe
             .dedup
@@ -281,12 +281,13 @@ impl Probe {
         &self,
         conn: &Connection,
         path: &Path,
+        page_bits: u32,
         min_shared: usize,
     ) -> Result<Vec<(u32, u32)>> {
         let pages: Vec<u64> = self.entries.pages().map(|(page, _)| page).collect();
         let mut out = Vec::new();
         let mut ours_of = self.entries.pages().peekable();
-        store::for_each_page(conn, path, &pages, |page, blob| {
+        store::for_each_page(conn, path, &pages, 1 << page_bits, |page, blob| {
             // Pages arrive in increasing order, as do the batch's.
             while ours_of.peek().is_some_and(|&(p, _)| p < page) {
                 ours_of.next();

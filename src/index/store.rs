@@ -586,23 +586,20 @@ fn u32s(blob: &[u8]) -> Vec<u32> {
 }
 
 /// Calls `f` with each existing page of `pages` (sorted, distinct) and its entries, in order.
-/// Reads the whole table in one pass when most pages are wanted, else page by page.
+/// Reads the whole table in one pass when most of its `slots` possible pages are wanted, else
+/// page by page. (Not by counting the table's rows: `count(*)` reads every page of it, a
+/// second pass over the whole bucket table, 0.19 s at 200,000 indexed documents.)
 pub(super) fn for_each_page(
     conn: &Connection,
     path: &Path,
     pages: &[u64],
+    slots: u64,
     mut f: impl FnMut(u64, &[u8]),
 ) -> Result<()> {
     if pages.is_empty() {
         return Ok(());
     }
-    let total: i64 = conn
-        .query_row("SELECT count(*) FROM buckets", [], |r| r.get(0))
-        .map_err(db(path))?;
-    if total == 0 {
-        return Ok(());
-    }
-    if pages.len() as i64 * 4 > total {
+    if pages.len() as u64 * 4 > slots {
         let mut st = conn
             .prepare("SELECT page, entries FROM buckets ORDER BY page")
             .map_err(db(path))?;

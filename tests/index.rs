@@ -473,6 +473,84 @@ fn an_add_killed_at_any_moment_leaves_the_index_before_or_after_it() {
     integrity(&index);
 }
 
+/// The first add into a new index runs with a rollback journal (see `store::open_write`): a
+/// kill at any moment, the last one while the journal exists (pages are being written), leaves
+/// no index (stats says so and how to recover) or all of it, and a retried add completes it,
+/// in WAL mode for the readers that follow.
+#[test]
+fn a_first_add_killed_at_any_moment_leaves_no_index_or_all_of_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let batch = dir.path().join("big.jsonl");
+    let n = big_batch(&batch, 600, "f") as u64;
+    let probe = dir.path().join("probe.index");
+    let t = Instant::now();
+    add(&probe, &batch);
+    let full = t.elapsed();
+    let index = dir.path().join("first.index");
+    let journal = dir.path().join("first.index-journal");
+    let mut killed_writing = false;
+    for step in 1..=3 {
+        let mut child = std::process::Command::new(exe())
+            .args(["index", "add", "--index", s(&index), s(&batch), "-q"])
+            .spawn()
+            .unwrap();
+        if step < 3 {
+            std::thread::sleep(full.mul_f64(step as f64 / 3.0));
+        } else {
+            // The last kill lands while pages are written.
+            let deadline = Instant::now() + full * 10;
+            while !journal.exists() && child.try_wait().unwrap().is_none() {
+                assert!(Instant::now() < deadline, "the add neither wrote nor ended");
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            killed_writing = journal.exists();
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let out = wiretrace()
+            .args(["index", "stats", "--index", s(&index), "--format", "json"])
+            .output()
+            .unwrap();
+        let docs = if out.status.success() {
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            v["documents"].as_u64().unwrap()
+        } else {
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                err.contains("no such index") || err.contains("run it again"),
+                "{err}"
+            );
+            0
+        };
+        // (The last kill may come a moment after the commit.)
+        assert!(
+            docs == 0 || (step == 3 && docs == n),
+            "after a kill at step {step} the new index holds {docs} documents, neither none nor all"
+        );
+        if docs == 0 && index.exists() {
+            // Rolled back to the empty database it was created as.
+            let conn = rusqlite::Connection::open(&index).unwrap();
+            let (ok, tables): (String, i64) = conn
+                .query_row(
+                    "SELECT (SELECT integrity_check FROM pragma_integrity_check), (SELECT count(*) FROM sqlite_master)",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap();
+            assert_eq!((ok.as_str(), tables), ("ok", 0));
+        }
+    }
+    assert!(killed_writing, "no kill landed while pages were written");
+    add(&index, &batch);
+    assert_eq!(stats(&index)["documents"], n);
+    integrity(&index);
+    let conn = rusqlite::Connection::open(&index).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
+
 #[test]
 fn checks_read_while_an_add_writes_and_a_second_add_fails_clearly() {
     let (dir, _old, new, index) = indexed_sample("c");

@@ -66,8 +66,16 @@ fn index_error(path: &Path, reason: impl Into<String>) -> Error {
     }
 }
 
-/// Opens the database for writing (creating the file when missing), in WAL mode.
-fn open_write(path: &Path, wait: Duration) -> Result<Connection> {
+/// Opens the database for writing (creating the file when missing). Returns the connection
+/// and whether the database is new (holds no tables yet).
+///
+/// An index that already exists is written in WAL mode: checks read the last committed state
+/// while an add writes. A new one is first loaded with a rollback journal: an empty database
+/// has nothing to roll back, so each page is written once, straight into the file, where WAL
+/// writes it to the log and then again into the database at the checkpoint (the first add of
+/// 200,000 documents: write 2.3-2.5 -> 1.4 s). A crash still leaves it empty (the journal
+/// rolls it back), and [`switch_to_wal`] turns it to WAL once committed.
+fn open_write(path: &Path, wait: Duration) -> Result<(Connection, bool)> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -76,16 +84,31 @@ fn open_write(path: &Path, wait: Duration) -> Result<Connection> {
     )
     .map_err(db(path))?;
     conn.busy_timeout(wait).map_err(db(path))?;
-    // WAL: checks read the last committed state while an add writes. FULL: a committed add
-    // survives a power cut too (one fsync per add). The big cache keeps the pages an add
-    // rewrites in memory until commit.
-    conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
-        .map_err(db(path))?;
+    // Reading the schema first also rolls back what a crashed add left behind.
+    let new = conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(db(path))?
+        == 0;
+    let mode = if new { "DELETE" } else { "WAL" };
+    conn.query_row(&format!("PRAGMA journal_mode={mode}"), [], |r| {
+        r.get::<_, String>(0)
+    })
+    .map_err(db(path))?;
+    // FULL: a committed add survives a power cut too (one fsync per add). The big cache keeps
+    // the pages an add rewrites in memory until commit.
     conn.execute_batch(
         "PRAGMA synchronous=FULL; PRAGMA cache_size=-262144; PRAGMA journal_size_limit=67108864;",
     )
     .map_err(db(path))?;
-    Ok(conn)
+    Ok((conn, new))
+}
+
+/// Turns a newly loaded index to WAL mode, for the checks and adds that follow. Its data is
+/// committed already: should a reader hold the file at this moment, the next add switches it.
+fn switch_to_wal(conn: &Connection) {
+    let _ = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0));
 }
 
 /// The stored parameters, or `None` when the database has none yet.
@@ -192,7 +215,7 @@ impl Index {
         let params = read_params(&conn, path)?.ok_or_else(|| {
             index_error(
                 path,
-                "not a wiretrace index (it holds no parameters; if its first `index add` was interrupted, run that again)",
+                "not a wiretrace index yet (it holds no parameters; if its first `index add` is running, wait for it; if that was interrupted, run it again)",
             )
         })?;
         Ok(Index {
@@ -268,7 +291,7 @@ pub fn add(
     wait: Duration,
     progress: impl FnMut(usize) + Send,
 ) -> Result<AddReport> {
-    let mut conn = open_write(path, wait)?;
+    let (mut conn, new) = open_write(path, wait)?;
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(db(path))?;
@@ -329,6 +352,9 @@ pub fn add(
     let t = Instant::now();
     write_batch(&tx, path, &params, &probe, &mut report)?;
     tx.commit().map_err(db(path))?;
+    if new {
+        switch_to_wal(&conn);
+    }
     report.documents = conn
         .query_row("SELECT count(*) FROM docs", [], |r| r.get::<_, i64>(0))
         .map_err(db(path))? as u64;
@@ -490,7 +516,7 @@ pub fn remove(path: &Path, ids: &[String], wait: Duration) -> Result<(usize, Vec
     if !path.exists() {
         return Err(index_error(path, "no such index"));
     }
-    let mut conn = open_write(path, wait)?;
+    let (mut conn, _) = open_write(path, wait)?;
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(db(path))?;

@@ -349,20 +349,20 @@ pub fn cluster_corpus(corpus: Corpus, opts: &Options, stats: Stats) -> Result<De
         opts,
         stats,
         Boilerplate::learn,
-        None::<fn(&Corpus, &[u32])>,
+        None::<fn(&Corpus, &[u16])>,
     )
 }
 
 /// [`cluster_corpus`] with two hooks for the index: `boilerplate` learns the boilerplate of
 /// the corpus for a document-frequency cut (the index joins what it learned before), and
-/// `signatures` sees the discounted corpus and its signatures (`num_perm` values per
-/// document) before they are dropped.
+/// `signatures` sees the discounted corpus and its signatures' fingerprints (`num_perm`
+/// values per document, [`crate::minhash::fingerprint`]) before they are dropped.
 pub fn cluster_corpus_with(
     mut corpus: Corpus,
     opts: &Options,
     mut stats: Stats,
     boilerplate: impl FnOnce(&Corpus, u32) -> Boilerplate,
-    signatures: Option<impl FnOnce(&Corpus, &[u32])>,
+    signatures: Option<impl FnOnce(&Corpus, &[u16])>,
 ) -> Result<Dedup> {
     if opts.num_perm == 0 {
         return Err(Error::Usage("--num-perm must be at least 1".into()));
@@ -394,36 +394,23 @@ pub fn cluster_corpus_with(
     let hasher = MinHasher::new(opts.num_perm, opts.scheme, opts.seed);
     let k = opts.num_perm;
     // From the signatures on, their 16-bit fingerprints do all the work at half the memory
-    // traffic; the full values are kept only for a hook that wants them.
-    let fps: Vec<u16> = match signatures {
-        Some(hook) => {
-            let mut sigs = vec![0u32; n * k];
-            sigs.par_chunks_mut(k)
-                .enumerate()
-                .with_min_len(64)
-                .for_each(|(i, sig)| hasher.signature(corpus.set(i), sig));
-            hook(&corpus, &sigs);
-            sigs.par_iter()
-                .map(|&v| crate::minhash::fingerprint(v))
-                .collect()
-        }
-        None => {
-            let mut fps = vec![0u16; n * k];
-            fps.par_chunks_mut(k)
-                .enumerate()
-                .with_min_len(64)
-                .for_each_init(
-                    || vec![0u32; k],
-                    |sig, (i, fp)| {
-                        hasher.signature(corpus.set(i), sig);
-                        for (f, &v) in fp.iter_mut().zip(sig.iter()) {
-                            *f = crate::minhash::fingerprint(v);
-                        }
-                    },
-                );
-            fps
-        }
-    };
+    // traffic (the index's band keys are made of them too).
+    let mut fps = vec![0u16; n * k];
+    fps.par_chunks_mut(k)
+        .enumerate()
+        .with_min_len(64)
+        .for_each_init(
+            || vec![0u32; k],
+            |sig, (i, fp)| {
+                hasher.signature(corpus.set(i), sig);
+                for (f, &v) in fp.iter_mut().zip(sig.iter()) {
+                    *f = crate::minhash::fingerprint(v);
+                }
+            },
+        );
+    if let Some(hook) = signatures {
+        hook(&corpus, &fps);
+    }
     stats.timings.push(("minhash", t.elapsed()));
 
     let t = Instant::now();

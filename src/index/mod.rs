@@ -45,7 +45,8 @@ use crate::shingle::ShingleKind;
 use serde::{Deserialize, Serialize};
 
 /// Version of the index layout; an index of another version is refused with a clear message.
-pub const FORMAT: u32 = 1;
+/// 2: band keys hashed from signature fingerprints (as `dedup`'s), not from full values.
+pub const FORMAT: u32 = 2;
 
 /// A document's stored sample keeps at least this many shingles (short texts need evidence).
 pub const MIN_SAMPLE: usize = 8;

@@ -236,8 +236,10 @@ impl Probe {
                 kept_widespread = b.widespread_sorted();
                 b
             },
-            Some(|c: &Corpus, sigs: &[u32]| {
-                let key = |d: usize, b: usize| lsh::band_key(&sigs[d * k..(d + 1) * k], bands, b);
+            Some(|c: &Corpus, fps: &[u16]| {
+                let key = |d: usize, b: usize| {
+                    lsh::fingerprint_band_key(&fps[d * k..(d + 1) * k], bands, b)
+                };
                 let active = |d: usize| !c.set(d).is_empty();
                 entries = PageEntries::build(c.len(), active, key, bands.bands, params.page_bits);
             }),

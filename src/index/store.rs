@@ -463,16 +463,23 @@ fn write_batch(
     let mut put = tx
         .prepare("INSERT OR REPLACE INTO buckets(page, entries) VALUES (?1, ?2)")
         .map_err(db(path))?;
+    // Into an empty table (a first add) there is nothing to merge with: no lookup per page.
+    let had_pages: bool = tx
+        .query_row("SELECT EXISTS (SELECT 1 FROM buckets)", [], |r| r.get(0))
+        .map_err(db(path))?;
     let mut page_entries: Vec<(u32, u32)> = Vec::new();
     let mut blob = Vec::new();
     for (page, group) in probe.entries.pages() {
         let page = page as i64;
         page_entries.clear();
-        if let Some(old) = get
-            .query_row(params![page], |r| r.get::<_, Vec<u8>>(0))
-            .optional()
-            .map_err(db(path))?
-        {
+        let old = if had_pages {
+            get.query_row(params![page], |r| r.get::<_, Vec<u8>>(0))
+                .optional()
+                .map_err(db(path))?
+        } else {
+            None
+        };
+        if let Some(old) = old {
             page_entries.extend(old.chunks_exact(8).filter_map(|c| {
                 let fine = u32::from_le_bytes(c[..4].try_into().expect("4 bytes"));
                 let n = u32::from_le_bytes(c[4..].try_into().expect("4 bytes"));

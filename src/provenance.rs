@@ -38,23 +38,23 @@ fn title_key(corpus: &Corpus, d: usize, strip_own_suffix: bool) -> String {
     normalize(title, NormalizeOptions::default())
 }
 
-/// How many shingles of `d` are found in `q` but not in `p` nor in `skip`.
-fn carried(d: &[u32], q: &[u32], p: &[u32], skip: &[u32]) -> usize {
-    let (mut i, mut j, mut count) = (0, 0, 0);
-    while i < d.len() && j < q.len() {
-        match d[i].cmp(&q[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                count += usize::from(
-                    p.binary_search(&d[i]).is_err() && skip.binary_search(&d[i]).is_err(),
-                );
-                i += 1;
-                j += 1;
-            }
+/// The shingles of `d` (sorted) found neither in `p` nor in `skip` (both sorted): what another
+/// earlier version must carry to be `d`'s source rather than `p`. Computed once per version,
+/// so that each candidate source costs one intersection (`p` is the same for all of them;
+/// a merge of three sets with a search of `p` per shared shingle took 0.35 s of a 200,000
+/// document run).
+fn unexplained(d: &[u32], p: &[u32], skip: &[u32]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(d.len());
+    let mut j = 0;
+    for &x in d {
+        while j < p.len() && p[j] < x {
+            j += 1;
+        }
+        if (j == p.len() || p[j] != x) && skip.binary_search(&x).is_err() {
+            out.push(x);
         }
     }
-    count
+    out
 }
 
 /// Origin, parent, similarity and the kept version for every document of every story.
@@ -137,22 +137,23 @@ pub fn assign(
             let need = (corpus.set(d).len() / 20).max(3);
             let mut choice = None;
             let mut most = need - 1;
-            // A headline printed in the text is not an edit: two outlets that both print
-            // the same headline would otherwise look like one copying the other.
-            let title = corpus.docs[d]
-                .title
-                .as_deref()
-                .map_or_else(Vec::new, title_shingles);
+            // The shingles of this version its parent does not explain, once some other
+            // earlier version could (a headline printed in the text is not an edit: two
+            // outlets that both print the same headline would otherwise look like one
+            // copying the other).
+            let mut rest: Option<Vec<u32>> = None;
             for &(q, s) in options {
                 if q == p0 || key(d as u32, q, &s).0 < floor {
                     continue;
                 }
-                let gain = carried(
-                    corpus.set(d),
-                    corpus.set(q as usize),
-                    corpus.set(p0 as usize),
-                    &title,
-                );
+                let rest = rest.get_or_insert_with(|| {
+                    let title = corpus.docs[d]
+                        .title
+                        .as_deref()
+                        .map_or_else(Vec::new, title_shingles);
+                    unexplained(corpus.set(d), corpus.set(p0 as usize), &title)
+                });
+                let gain = crate::shingle::intersection(rest, corpus.set(q as usize));
                 if gain > most {
                     most = gain;
                     choice = Some((q, s));
@@ -227,6 +228,35 @@ pub fn assign(
 mod tests {
     use super::*;
     use crate::verify::Similarity;
+    use proptest::prelude::*;
+
+    fn set(v: Vec<u32>) -> Vec<u32> {
+        let mut v = v;
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    proptest! {
+        // What another version carries is counted as: shingles of `d` in `q`, not in the
+        // parent `p`, not in the headline `skip`.
+        #[test]
+        fn unexplained_then_intersection_counts_what_q_carries(
+            d in proptest::collection::vec(0u32..300, 0..120),
+            q in proptest::collection::vec(0u32..300, 0..120),
+            p in proptest::collection::vec(0u32..300, 0..120),
+            skip in proptest::collection::vec(0u32..300, 0..10),
+        ) {
+            let (d, q, p, skip) = (set(d), set(q), set(p), set(skip));
+            let naive = d
+                .iter()
+                .filter(|x| q.contains(x) && !p.contains(x) && !skip.contains(x))
+                .count();
+            let rest = unexplained(&d, &p, &skip);
+            prop_assert!(rest.windows(2).all(|w| w[0] < w[1]));
+            prop_assert_eq!(crate::shingle::intersection(&rest, &q), naive);
+        }
+    }
 
     fn doc(id: &str, date: Option<&str>, len: u32) -> DocInfo {
         DocInfo {

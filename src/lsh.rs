@@ -120,13 +120,28 @@ pub fn band_keys(sig: &[u32], bands: Bands, out: &mut Vec<u64>) {
 pub struct Buckets {
     /// Members of every shared bucket, bucket after bucket, each in increasing order.
     members: Vec<u32>,
-    /// For each document, the mates it has before it in each of its buckets: ranges of
-    /// `members` (start, length), document after document. Stored as ranges, a document's
-    /// buckets cost it one memory read each, which is what this stage waits on.
-    earlier: Vec<(u32, u32)>,
-    /// Where each document's ranges start in `earlier`, and one past the last.
+    /// Number of documents.
+    n: usize,
+    /// The bands in a few fixed groups, each with, for each document, the mates it has before
+    /// it in each of its buckets of the group's bands: ranges of `members`. Built group by
+    /// group in parallel (one flat table for all bands took a quarter of a second of one core
+    /// at 200,000 documents); a fixed number of groups keeps the order of a document's ranges
+    /// (band order) whatever the thread count.
+    groups: Vec<MateRanges>,
+}
+
+/// For each document, ranges of [`Buckets::members`] (start, length), document after document.
+/// Stored as ranges, a document's buckets cost it one memory read each, which is what this
+/// stage waits on.
+#[derive(Debug, Default)]
+struct MateRanges {
+    ranges: Vec<(u32, u32)>,
+    /// Where each document's ranges start in `ranges`, and one past the last.
     doc_starts: Vec<u32>,
 }
+
+/// Band groups of [`Buckets`].
+const BAND_GROUPS: usize = 4;
 
 impl Buckets {
     /// The buckets of `n = active.len()` documents from `key(d, b)`, the key of document `d`
@@ -160,15 +175,22 @@ impl Buckets {
             total < u32::MAX as usize,
             "too many bucket entries for 32-bit offsets"
         );
-        let mut members = Vec::with_capacity(total);
-        let mut buckets = Vec::new();
-        for (m, sizes) in per_band {
-            let mut at = members.len() as u32;
-            for size in sizes {
-                buckets.push((at, size));
-                at += size;
+        // Where each band's members start in the flat array, which is filled in parallel.
+        let mut base = Vec::with_capacity(bands);
+        let mut members = vec![0u32; total];
+        {
+            let mut rest = members.as_mut_slice();
+            let mut parts = Vec::with_capacity(bands);
+            for (m, _) in &per_band {
+                base.push((total - rest.len()) as u32);
+                let (head, tail) = std::mem::take(&mut rest).split_at_mut(m.len());
+                parts.push(head);
+                rest = tail;
             }
-            members.extend(m);
+            parts
+                .into_par_iter()
+                .zip(&per_band)
+                .for_each(|(part, (m, _))| part.copy_from_slice(m));
         }
         // The range of mates before the member at `i` of a bucket. In a very wide bucket a
         // document meets only the few before it (see `WIDE_BUCKET`), which still connects
@@ -181,34 +203,52 @@ impl Buckets {
             };
             (start + from, i - from)
         };
-        let mut doc_starts = vec![0u32; n + 1];
-        for &(start, size) in &buckets {
-            for &d in &members[start as usize + 1..(start + size) as usize] {
-                doc_starts[d as usize + 1] += 1;
-            }
-        }
-        for d in 0..n {
-            doc_starts[d + 1] += doc_starts[d];
-        }
-        let mut fill = doc_starts.clone();
-        let mut earlier = vec![(0u32, 0u32); doc_starts[n] as usize];
-        for &(start, size) in &buckets {
-            for i in 1..size {
-                let d = members[(start + i) as usize] as usize;
-                earlier[fill[d] as usize] = range(start, size, i);
-                fill[d] += 1;
-            }
-        }
-        Buckets {
-            members,
-            earlier,
-            doc_starts,
-        }
+        let per_group = bands.div_ceil(BAND_GROUPS).max(1);
+        let groups: Vec<MateRanges> = (0..bands)
+            .step_by(per_group)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|first| {
+                let group = first..(first + per_group).min(bands);
+                // Each band's buckets: (start in `members`, size), in order.
+                let buckets = |b: usize| {
+                    let mut at = base[b];
+                    per_band[b].1.iter().map(move |&size| {
+                        at += size;
+                        (at - size, size)
+                    })
+                };
+                let mut doc_starts = vec![0u32; n + 1];
+                for b in group.clone() {
+                    for (start, size) in buckets(b) {
+                        for &d in &members[start as usize + 1..(start + size) as usize] {
+                            doc_starts[d as usize + 1] += 1;
+                        }
+                    }
+                }
+                for d in 0..n {
+                    doc_starts[d + 1] += doc_starts[d];
+                }
+                let mut fill = doc_starts.clone();
+                let mut ranges = vec![(0u32, 0u32); doc_starts[n] as usize];
+                for b in group {
+                    for (start, size) in buckets(b) {
+                        for i in 1..size {
+                            let d = members[(start + i) as usize] as usize;
+                            ranges[fill[d] as usize] = range(start, size, i);
+                            fill[d] += 1;
+                        }
+                    }
+                }
+                MateRanges { ranges, doc_starts }
+            })
+            .collect();
+        Buckets { members, n, groups }
     }
 
     /// Number of documents.
     pub fn len(&self) -> usize {
-        self.doc_starts.len().saturating_sub(1)
+        self.n
     }
 
     /// True when there are no documents.
@@ -221,12 +261,14 @@ impl Buckets {
     /// call: a slot holding `d` marks a mate already taken for `d` (so it must not start out
     /// holding a document's own index; fill it with `u32::MAX`).
     pub fn earlier(&self, d: usize, seen: &mut [u32], out: &mut Vec<u32>) {
-        let ranges = &self.earlier[self.doc_starts[d] as usize..self.doc_starts[d + 1] as usize];
-        for &(start, len) in ranges {
-            for &c in &self.members[start as usize..(start + len) as usize] {
-                if seen[c as usize] != d as u32 {
-                    seen[c as usize] = d as u32;
-                    out.push(c);
+        for g in &self.groups {
+            let ranges = &g.ranges[g.doc_starts[d] as usize..g.doc_starts[d + 1] as usize];
+            for &(start, len) in ranges {
+                for &c in &self.members[start as usize..(start + len) as usize] {
+                    if seen[c as usize] != d as u32 {
+                        seen[c as usize] = d as u32;
+                        out.push(c);
+                    }
                 }
             }
         }

@@ -363,39 +363,54 @@ impl Probe {
             .collect();
         let mut ns: Vec<u32> = candidates.iter().map(|c| c.0).collect();
         ns.dedup();
-        let mut found: Vec<(u32, Match)> = Vec::new();
         let samples = &samples;
+        let (outlet_of, discounted) = (&outlet_of, &discounted);
+        let compare_chunk = |docs: &[StoredDoc]| -> Vec<(u32, Match)> {
+            docs.par_iter()
+                .with_min_len(64)
+                .flat_map_iter(|stored| {
+                    let from = candidates.partition_point(|c| c.0 < stored.n);
+                    let to = from + candidates[from..].partition_point(|c| c.0 == stored.n);
+                    let source = stored
+                        .source
+                        .as_deref()
+                        .and_then(|s| outlet_of.get(s).copied());
+                    let theirs = discounted(&stored.shingles, source);
+                    candidates[from..to].iter().filter_map(move |&(n, d)| {
+                        let (sim, score) = compare(&samples[d as usize], &theirs, cut, opts)?;
+                        Some((
+                            d,
+                            Match {
+                                n,
+                                id: stored.id.clone(),
+                                story: stored.story,
+                                length: stored.length,
+                                similarity: sim.jaccard,
+                                containment: sim.containment,
+                                score,
+                            },
+                        ))
+                    })
+                })
+                .collect()
+        };
+        let mut found: Vec<(u32, Match)> = Vec::new();
+        let mut pending: Vec<StoredDoc> = Vec::new();
         for chunk in ns.chunks(DOC_CHUNK) {
             // Documents arrive in number order, as the candidates are sorted; a removed one is
-            // simply missing (its bucket entries stay until the page is next rewritten).
+            // simply missing (its bucket entries stay until the page is next rewritten). This
+            // thread reads the next chunk from the database while the pool compares the last.
             let mut docs: Vec<StoredDoc> = Vec::with_capacity(chunk.len());
-            store::for_each_doc(conn, path, chunk, |d| docs.push(d))?;
-            let (outlet_of, discounted) = (&outlet_of, &discounted);
-            found.par_extend(docs.par_iter().with_min_len(64).flat_map_iter(|stored| {
-                let from = candidates.partition_point(|c| c.0 < stored.n);
-                let to = from + candidates[from..].partition_point(|c| c.0 == stored.n);
-                let source = stored
-                    .source
-                    .as_deref()
-                    .and_then(|s| outlet_of.get(s).copied());
-                let theirs = discounted(&stored.shingles, source);
-                candidates[from..to].iter().filter_map(move |&(n, d)| {
-                    let (sim, score) = compare(&samples[d as usize], &theirs, cut, opts)?;
-                    Some((
-                        d,
-                        Match {
-                            n,
-                            id: stored.id.clone(),
-                            story: stored.story,
-                            length: stored.length,
-                            similarity: sim.jaccard,
-                            containment: sim.containment,
-                            score,
-                        },
-                    ))
-                })
-            }));
+            let mut compared = Vec::new();
+            let read = rayon::in_place_scope(|s| {
+                s.spawn(|_| compared = compare_chunk(&pending));
+                store::for_each_doc(conn, path, chunk, |d| docs.push(d))
+            });
+            read?;
+            found.append(&mut compared);
+            pending = docs;
         }
+        found.append(&mut compare_chunk(&pending));
         for (d, m) in found {
             self.index[d as usize].push(m);
         }

@@ -356,7 +356,8 @@ pub fn cluster_corpus(corpus: Corpus, opts: &Options, stats: Stats) -> Result<De
 /// [`cluster_corpus`] with two hooks for the index: `boilerplate` learns the boilerplate of
 /// the corpus for a document-frequency cut (the index joins what it learned before), and
 /// `signatures` sees the discounted corpus and its signatures' fingerprints (`num_perm`
-/// values per document, [`crate::minhash::fingerprint`]) before they are dropped.
+/// values per document, [`crate::minhash::fingerprint`]) before they are dropped; it runs on
+/// the calling thread while the later stages run on the pool.
 pub fn cluster_corpus_with(
     mut corpus: Corpus,
     opts: &Options,
@@ -408,11 +409,44 @@ pub fn cluster_corpus_with(
                 }
             },
         );
-    if let Some(hook) = signatures {
-        hook(&corpus, &fps);
-    }
     stats.timings.push(("minhash", t.elapsed()));
 
+    // The rest of the pipeline needs nothing from the hook, and the index's hook reads the
+    // database on this thread (its connection stays here): the two run side by side.
+    let mut rest = None;
+    rayon::in_place_scope(|scope| {
+        scope.spawn(|_| rest = Some(stories(&corpus, &fps, bands, opts)));
+        if let Some(hook) = signatures {
+            hook(&corpus, &fps);
+        }
+    });
+    drop(fps);
+    let (assignments, active, more) = rest.expect("the pipeline ran")?;
+    stats.candidates = more.candidates;
+    stats.verified = more.verified;
+    stats.timings.extend(more.timings);
+    stats.empty = active.iter().filter(|a| !**a).count();
+    stats.stories = assignments.iter().filter(|a| a.parent.is_none()).count();
+    stats.duplicates = assignments.iter().filter(|a| a.duplicate).count();
+    Ok(Dedup {
+        corpus,
+        assignments,
+        invalid: Vec::new(),
+        stats,
+    })
+}
+
+/// LSH, verification, clustering and provenance of a discounted corpus with its signatures'
+/// fingerprints: one assignment per document, which documents take part (non-empty sets),
+/// and the counts and timings of these stages.
+fn stories(
+    corpus: &Corpus,
+    fps: &[u16],
+    bands: Bands,
+    opts: &Options,
+) -> Result<(Vec<Assignment>, Vec<bool>, Stats)> {
+    let mut stats = Stats::default();
+    let (n, k) = (corpus.len(), opts.num_perm);
     let t = Instant::now();
     let active: Vec<bool> = (0..n).map(|i| !corpus.set(i).is_empty()).collect();
     let sig = |d: usize| &fps[d * k..d * k + bands.bands * bands.rows];
@@ -425,16 +459,15 @@ pub fn cluster_corpus_with(
 
     let t = Instant::now();
     if let Some(path) = std::env::var_os("WIRETRACE_DUMP_CANDIDATES") {
-        dump_candidates(&corpus, &buckets.pairs(), std::path::Path::new(&path))?;
+        dump_candidates(corpus, &buckets.pairs(), std::path::Path::new(&path))?;
     }
     let rule = Rule {
         scale: (1u32 << opts.sample) as f32,
         ..opts.rule
     };
     // Candidate pairs are found and checked together, document by document.
-    let (edges, candidates) = verify::verify_buckets(&corpus, &buckets, rule, Some((&fps, k)));
+    let (edges, candidates) = verify::verify_buckets(corpus, &buckets, rule, Some((fps, k)));
     drop(buckets);
-    drop(fps);
     stats.candidates = candidates;
     stats.verified = edges.len();
     stats.timings.push(("verify", t.elapsed()));
@@ -470,7 +503,7 @@ pub fn cluster_corpus_with(
         set
     };
     let assignments = crate::provenance::assign(
-        &corpus,
+        corpus,
         &labels,
         &edges,
         &order,
@@ -479,15 +512,7 @@ pub fn cluster_corpus_with(
         &title_shingles,
     );
     stats.timings.push(("cluster", t.elapsed()));
-    stats.empty = active.iter().filter(|a| !**a).count();
-    stats.stories = assignments.iter().filter(|a| a.parent.is_none()).count();
-    stats.duplicates = assignments.iter().filter(|a| a.duplicate).count();
-    Ok(Dedup {
-        corpus,
-        assignments,
-        invalid: Vec::new(),
-        stats,
-    })
+    Ok((assignments, active, stats))
 }
 
 /// Development aid: every candidate pair with its measures, as TSV (set

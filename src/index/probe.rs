@@ -206,6 +206,10 @@ impl Probe {
         // an empty index).
         let mut raw_samples: Vec<Vec<u32>> = Vec::new();
         let against_index = store::has_documents(conn, path)?;
+        let min_shared =
+            store::last_number(conn, path).map(|last| min_shared_bands(last, bands.bands));
+        let mut looked_up: Result<Vec<(u32, u32)>> = Ok(Vec::new());
+        let mut lookup_time = std::time::Duration::ZERO;
         let cut = params.sample_cut();
         let dedup = dedup::cluster_corpus_with(
             corpus,
@@ -236,12 +240,19 @@ impl Probe {
                 kept_widespread = b.widespread_sorted();
                 b
             },
+            // The batch's band keys, looked up in the index while the batch's own stories
+            // are found (the hook runs beside the rest of the pipeline).
             Some(|c: &Corpus, fps: &[u16]| {
+                let t = Instant::now();
                 let key = |d: usize, b: usize| {
                     lsh::fingerprint_band_key(&fps[d * k..(d + 1) * k], bands, b)
                 };
                 let active = |d: usize| !c.set(d).is_empty();
                 entries = PageEntries::build(c.len(), active, key, bands.bands, params.page_bits);
+                looked_up = min_shared.and_then(|min_shared| {
+                    candidates(conn, path, &entries, params.page_bits, min_shared)
+                });
+                lookup_time = t.elapsed();
             }),
         )?;
         let mut probe = Probe {
@@ -258,15 +269,13 @@ impl Probe {
                 ..opts.rule
             },
         };
-        let t = Instant::now();
-        let min_shared = min_shared_bands(store::last_number(conn, path)?, bands.bands);
-        let candidates = probe.candidates(conn, path, params.page_bits, min_shared)?;
+        let candidates = looked_up?;
         probe.candidates = candidates.len();
         probe
             .dedup
             .stats
             .timings
-            .push(("index lookup", t.elapsed()));
+            .push(("index lookup", lookup_time));
         let t = Instant::now();
         probe.verify(conn, path, params, opts, &candidates)?;
         probe
@@ -275,58 +284,6 @@ impl Probe {
             .timings
             .push(("index verify", t.elapsed()));
         Ok(probe)
-    }
-
-    /// Candidate pairs (indexed document, batch document), sorted and distinct: the stored
-    /// entries that share at least `min_shared` band keys with the batch.
-    fn candidates(
-        &self,
-        conn: &Connection,
-        path: &Path,
-        page_bits: u32,
-        min_shared: usize,
-    ) -> Result<Vec<(u32, u32)>> {
-        let pages: Vec<u64> = self.entries.pages().map(|(page, _)| page).collect();
-        let mut out = Vec::new();
-        let mut ours_of = self.entries.pages().peekable();
-        store::for_each_page(conn, path, &pages, 1 << page_bits, |page, blob| {
-            // Pages arrive in increasing order, as do the batch's.
-            while ours_of.peek().is_some_and(|&(p, _)| p < page) {
-                ours_of.next();
-            }
-            let ours: &[u64] = match ours_of.peek() {
-                Some(&(p, items)) if p == page => items,
-                _ => &[],
-            };
-            let theirs = blob.chunks_exact(8).map(|c| {
-                let fine = u32::from_le_bytes(c[..4].try_into().expect("4 bytes"));
-                let n = u32::from_le_bytes(c[4..].try_into().expect("4 bytes"));
-                (fine, n)
-            });
-            // Merge join on the key bits below the page.
-            let stored: Vec<(u32, u32)> = theirs.collect();
-            let fine_of = |e: u64| (e >> 32) as u32;
-            let (mut i, mut j) = (0, 0);
-            while i < ours.len() && j < stored.len() {
-                let f = fine_of(ours[i]);
-                match f.cmp(&stored[j].0) {
-                    std::cmp::Ordering::Less => i += 1,
-                    std::cmp::Ordering::Greater => j += 1,
-                    std::cmp::Ordering::Equal => {
-                        let i_end = i + ours[i..].iter().take_while(|&&e| fine_of(e) == f).count();
-                        let j_end = j + stored[j..].iter().take_while(|e| e.0 == f).count();
-                        for &o in &ours[i..i_end] {
-                            for s in stored[j..j_end].iter().take(WIDE_KEY) {
-                                out.push((s.1, o as u32));
-                            }
-                        }
-                        i = i_end;
-                        j = j_end;
-                    }
-                }
-            }
-        })?;
-        Ok(shared_at_least(out, min_shared))
     }
 
     /// Verifies the candidates on the stored samples, reading the indexed documents in chunks.
@@ -465,6 +422,58 @@ impl Probe {
         }
         out
     }
+}
+
+/// Candidate pairs (indexed document, batch document), sorted and distinct: the stored
+/// entries that share at least `min_shared` band keys with the batch.
+fn candidates(
+    conn: &Connection,
+    path: &Path,
+    entries: &PageEntries,
+    page_bits: u32,
+    min_shared: usize,
+) -> Result<Vec<(u32, u32)>> {
+    let pages: Vec<u64> = entries.pages().map(|(page, _)| page).collect();
+    let mut out = Vec::new();
+    let mut ours_of = entries.pages().peekable();
+    store::for_each_page(conn, path, &pages, 1 << page_bits, |page, blob| {
+        // Pages arrive in increasing order, as do the batch's.
+        while ours_of.peek().is_some_and(|&(p, _)| p < page) {
+            ours_of.next();
+        }
+        let ours: &[u64] = match ours_of.peek() {
+            Some(&(p, items)) if p == page => items,
+            _ => &[],
+        };
+        let theirs = blob.chunks_exact(8).map(|c| {
+            let fine = u32::from_le_bytes(c[..4].try_into().expect("4 bytes"));
+            let n = u32::from_le_bytes(c[4..].try_into().expect("4 bytes"));
+            (fine, n)
+        });
+        // Merge join on the key bits below the page.
+        let stored: Vec<(u32, u32)> = theirs.collect();
+        let fine_of = |e: u64| (e >> 32) as u32;
+        let (mut i, mut j) = (0, 0);
+        while i < ours.len() && j < stored.len() {
+            let f = fine_of(ours[i]);
+            match f.cmp(&stored[j].0) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    let i_end = i + ours[i..].iter().take_while(|&&e| fine_of(e) == f).count();
+                    let j_end = j + stored[j..].iter().take_while(|e| e.0 == f).count();
+                    for &o in &ours[i..i_end] {
+                        for s in stored[j..j_end].iter().take(WIDE_KEY) {
+                            out.push((s.1, o as u32));
+                        }
+                    }
+                    i = i_end;
+                    j = j_end;
+                }
+            }
+        }
+    })?;
+    Ok(shared_at_least(out, min_shared))
 }
 
 /// Splits a band key into its page (top `page_bits`) and the next 32 bits.

@@ -476,7 +476,6 @@ fn candidates(
     Ok(shared_at_least(out, min_shared))
 }
 
-/// Splits a band key into its page (top `page_bits`) and the next 32 bits.
 /// A batch's LSH band keys as the index stores them: for each page (the top `page_bits` bits
 /// of a key) the entries `(next 32 key bits) << 32 | document`, sorted. Built by counting
 /// sort on the page, at 8 bytes an entry (117 a document): a sort of (key, document) pairs
@@ -649,6 +648,7 @@ impl PageEntries {
     }
 }
 
+/// Splits a band key into its page (top `page_bits`) and the next 32 bits.
 pub(super) fn key_parts(
     page_bits: u32,
 ) -> (impl Fn(u64) -> u64 + Copy, impl Fn(u64) -> u32 + Copy) {

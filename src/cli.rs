@@ -410,6 +410,8 @@ pub enum IndexCommand {
     Stats(IndexStatsArgs),
     /// Remove documents by id.
     Remove(IndexRemoveArgs),
+    /// Merge the bucket segments of all adds into one (checks then read the fewest rows).
+    Compact(IndexCompactArgs),
 }
 
 /// `wiretrace index add`.
@@ -539,6 +541,20 @@ pub struct IndexRemoveArgs {
     /// A file of ids to remove, one per line (- for stdin).
     #[arg(long, value_name = "FILE")]
     pub ids: PathBuf,
+    /// Seconds to wait for another add or remove to finish before giving up.
+    #[arg(long, default_value_t = 600, value_name = "SECONDS")]
+    pub wait: u64,
+    /// Threads and verbosity.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `wiretrace index compact`.
+#[derive(Debug, Args)]
+pub struct IndexCompactArgs {
+    /// The index file.
+    #[arg(long, value_name = "PATH")]
+    pub index: PathBuf,
     /// Seconds to wait for another add or remove to finish before giving up.
     #[arg(long, default_value_t = 600, value_name = "SECONDS")]
     pub wait: u64,

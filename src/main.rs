@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 use wiretrace::cli::{
     CheckArgs, CheckFormat, Cli, Command, Common, DedupArgs, DiffArgs, DiffFormat, EvalArgs,
-    EvalFormat, IndexAddArgs, IndexCommand, IndexRemoveArgs, IndexStatsArgs, ReportArgs, StoryArgs,
+    EvalFormat, IndexAddArgs, IndexCommand, IndexCompactArgs, IndexRemoveArgs, IndexStatsArgs,
+    ReportArgs, StoryArgs,
 };
 use wiretrace::{dedup, eval, input::Input, output};
 
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
             IndexCommand::Add(a) => run_index_add(a),
             IndexCommand::Stats(a) => run_index_stats(a),
             IndexCommand::Remove(a) => run_index_remove(a),
+            IndexCommand::Compact(a) => run_index_compact(a),
         },
         Command::Check(a) => run_check(a),
     };
@@ -378,10 +380,11 @@ fn run_index_stats(a: IndexStatsArgs) -> anyhow::Result<ExitCode> {
             println!("stories      {}", s.stories);
             println!("removed      {}", s.removed);
             println!(
-                "size         {:.1} MB ({:.0} bytes per document, {} bucket pages)",
+                "size         {:.1} MB ({:.0} bytes per document, {} bucket pages in {} segments)",
                 s.size_bytes as f64 / 1e6,
                 s.bytes_per_document,
-                s.pages
+                s.pages,
+                s.segments
             );
             println!(
                 "parameters   {}, sample 1/{}, {} permutations ({}, seed {:#x}), LSH {} bands × {} rows (threshold {}), stored sample 1/{}, format {}",
@@ -431,6 +434,22 @@ fn run_index_remove(a: IndexRemoveArgs) -> anyhow::Result<ExitCode> {
             } else {
                 format!(" (first: {:?})", missing[0])
             }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_index_compact(a: IndexCompactArgs) -> anyhow::Result<ExitCode> {
+    setup(&a.common)?;
+    let start = Instant::now();
+    let (before, after) =
+        wiretrace::index::compact(&a.index, std::time::Duration::from_secs(a.wait))?;
+    if !a.common.quiet {
+        eprintln!(
+            "wiretrace: {} bucket segments of {} merged into {after} in {:.2}s",
+            before,
+            a.index.display(),
+            start.elapsed().as_secs_f64()
         );
     }
     Ok(ExitCode::SUCCESS)

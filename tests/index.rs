@@ -393,6 +393,52 @@ fn removed_documents_no_longer_match() {
     assert_eq!(stats(&index)["documents"], 30);
 }
 
+/// Each add writes its bucket pages as a new segment (merged with the newest as they pile up):
+/// a check answers the same from several segments as from one after `index compact`.
+#[test]
+fn several_adds_answer_like_one_compacted_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let recs = sample_records();
+    let index = dir.path().join("seg.index");
+    // Shrinking adds are not merged by size: 16, 8, 4, 2 documents leave four segments.
+    let mut at = 0;
+    for (i, size) in [16, 8, 4, 2].into_iter().enumerate() {
+        let part = dir.path().join(format!("part{i}.jsonl"));
+        write_jsonl(&part, &recs[at..at + size]);
+        add(&index, &part);
+        at += size;
+    }
+    let st = stats(&index);
+    assert_eq!(st["documents"], 30);
+    assert_eq!(st["segments"], 4);
+    let batch = dir.path().join("new.jsonl");
+    write_jsonl(&batch, &recs[30..]);
+    let (code, before) = check_json(&index, &batch, &[]);
+    assert!(before["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["source"] == "index")));
+    wiretrace()
+        .args(["index", "compact", "--index", s(&index)])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("4 bucket segments"));
+    assert_eq!(stats(&index)["segments"], 1);
+    let (code2, after) = check_json(&index, &batch, &[]);
+    assert_eq!((code, &before), (code2, &after));
+    integrity(&index);
+    // A smaller add leaves a second segment beside the compacted one.
+    let more = dir.path().join("more.jsonl");
+    write_jsonl(&more, &recs[30..]);
+    add(&index, &more);
+    assert_eq!(stats(&index)["segments"], 2);
+}
+
 /// A corpus big enough that an add takes a while: the sample stories, many times over, each
 /// copy a distinct document.
 fn big_batch(path: &Path, copies: usize, tag: &str) -> usize {

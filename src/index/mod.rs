@@ -19,7 +19,9 @@
 //! - `buckets`: the LSH band keys. One row per key would cost ~20 bytes of row overhead for
 //!   each of the 117 bands of every document, so keys are grouped into 2^`page_bits` pages by
 //!   their top bits; a page is a sorted run of (next 32 key bits, document number). A check
-//!   reads only the pages its own keys fall in.
+//!   reads only the pages its own keys fall in. Each add writes its pages as a new segment,
+//!   merged with the newest ones as they accumulate (see `buckets`), so an add into a large
+//!   index does not rewrite every page it touches.
 //! - `boilerplate` and `outlet_pages`: the corpus-wide boilerplate learned so far, and the raw
 //!   shingle sets of up to 16 pages per outlet. An outlet's header and footer are learned from
 //!   its pages in a batch together with these, so a batch with only a few of its pages is
@@ -30,11 +32,12 @@
 //! sample is better evidence than a signature for the same bytes (it also gives containment).
 //! The price: changing the threshold of an existing index means building it again.
 
+mod buckets;
 mod probe;
 mod store;
 
 pub use probe::{BatchMatch, Match, Probe};
-pub use store::{add, remove, AddReport, Index, IndexStats};
+pub use store::{add, compact, remove, AddReport, Index, IndexStats};
 
 use crate::dedup::Options;
 use crate::error::{Error, Result};
@@ -46,7 +49,8 @@ use serde::{Deserialize, Serialize};
 
 /// Version of the index layout; an index of another version is refused with a clear message.
 /// 2: band keys hashed from signature fingerprints (as `dedup`'s), not from full values.
-pub const FORMAT: u32 = 2;
+/// 3: bucket pages in segments, one per add (an older reader would miss all but the first).
+pub const FORMAT: u32 = 3;
 
 /// A document's stored sample keeps at least this many shingles (short texts need evidence).
 pub const MIN_SAMPLE: usize = 8;

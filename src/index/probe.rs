@@ -2,6 +2,7 @@
 //! boilerplate joined to its own), then its band keys are looked up in the index's bucket
 //! pages and every candidate is verified on the stored shingle samples.
 
+use super::buckets;
 use super::store::{self, StoredDoc};
 use super::{sample, sample_bound, Params};
 use crate::boilerplate::{outlet_boilerplate, widespread, Boilerplate, OUTLET_SAMPLE};
@@ -436,7 +437,7 @@ fn candidates(
     let pages: Vec<u64> = entries.pages().map(|(page, _)| page).collect();
     let mut out = Vec::new();
     let mut ours_of = entries.pages().peekable();
-    store::for_each_page(conn, path, &pages, 1 << page_bits, |page, blob| {
+    buckets::for_each_page(conn, path, &pages, 1 << page_bits, |page, stored| {
         // Pages arrive in increasing order, as do the batch's.
         while ours_of.peek().is_some_and(|&(p, _)| p < page) {
             ours_of.next();
@@ -445,13 +446,7 @@ fn candidates(
             Some(&(p, items)) if p == page => items,
             _ => &[],
         };
-        let theirs = blob.chunks_exact(8).map(|c| {
-            let fine = u32::from_le_bytes(c[..4].try_into().expect("4 bytes"));
-            let n = u32::from_le_bytes(c[4..].try_into().expect("4 bytes"));
-            (fine, n)
-        });
         // Merge join on the key bits below the page.
-        let stored: Vec<(u32, u32)> = theirs.collect();
         let fine_of = |e: u64| (e >> 32) as u32;
         let (mut i, mut j) = (0, 0);
         while i < ours.len() && j < stored.len() {

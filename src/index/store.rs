@@ -1,6 +1,7 @@
 //! The database side of the index: schema, opening with the right locks, and the reads and
 //! writes of `add`, `remove`, `check` and `stats`.
 
+use super::buckets::{self, Entry};
 use super::probe::Probe;
 use super::{sample, Params, FORMAT};
 use crate::dedup::{self, Invalid, Options, Stats};
@@ -12,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-const SCHEMA: &str = "
+pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS docs(
     n INTEGER PRIMARY KEY,
@@ -25,7 +26,9 @@ CREATE TABLE IF NOT EXISTS docs(
     length INTEGER NOT NULL,
     shingles BLOB NOT NULL
 );
+-- page: segment << 32 | page (see buckets.rs)
 CREATE TABLE IF NOT EXISTS buckets(page INTEGER PRIMARY KEY, entries BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS segments(seg INTEGER PRIMARY KEY, docs INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS boilerplate(
     kind TEXT NOT NULL,
     outlet TEXT NOT NULL,
@@ -42,7 +45,7 @@ CREATE TABLE IF NOT EXISTS removed(n INTEGER PRIMARY KEY);
 ";
 
 /// Maps a database error on `path` to one clear message.
-fn db(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
+pub(super) fn db(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
     move |e| {
         let reason = match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::NotADatabase) => {
@@ -164,8 +167,10 @@ pub struct IndexStats {
     pub stories: u64,
     /// Documents removed so far.
     pub removed: u64,
-    /// Bucket pages in use.
+    /// Bucket rows: pages with entries, counted once per segment that holds them.
     pub pages: u64,
+    /// Bucket segments (one per add until they are merged; see `index compact`).
+    pub segments: u64,
     /// Bytes on disk (database and write-ahead log).
     pub size_bytes: u64,
     /// Bytes per indexed document.
@@ -273,6 +278,7 @@ impl Index {
             stories: count("SELECT count(DISTINCT story) FROM docs")?,
             removed: count("SELECT count(*) FROM removed")?,
             pages: count("SELECT count(*) FROM buckets")?,
+            segments: count("SELECT count(*) FROM segments")?,
             size_bytes,
             bytes_per_document: size_bytes as f64 / documents.max(1) as f64,
             params: self.params.clone(),
@@ -453,58 +459,17 @@ fn write_batch(
     tx.execute_batch("CREATE UNIQUE INDEX IF NOT EXISTS docs_id ON docs(id)")
         .map_err(db(path))?;
 
-    let removed: HashSet<u32> = {
-        let mut st = tx.prepare("SELECT n FROM removed").map_err(db(path))?;
-        let rows = st
-            .query_map([], |r| r.get::<_, i64>(0))
-            .map_err(db(path))?
-            .collect::<rusqlite::Result<Vec<i64>>>()
-            .map_err(db(path))?;
-        rows.into_iter().map(|n| n as u32).collect()
-    };
-    let mut get = tx
-        .prepare("SELECT entries FROM buckets WHERE page = ?1")
-        .map_err(db(path))?;
-    let mut put = tx
-        .prepare("INSERT OR REPLACE INTO buckets(page, entries) VALUES (?1, ?2)")
-        .map_err(db(path))?;
-    // Into an empty table (a first add) there is nothing to merge with: no lookup per page.
-    let had_pages: bool = tx
-        .query_row("SELECT EXISTS (SELECT 1 FROM buckets)", [], |r| r.get(0))
-        .map_err(db(path))?;
-    let mut page_entries: Vec<(u32, u32)> = Vec::new();
-    let mut blob = Vec::new();
-    for (page, group) in probe.entries.pages() {
-        let page = page as i64;
-        page_entries.clear();
-        let old = if had_pages {
-            get.query_row(params![page], |r| r.get::<_, Vec<u8>>(0))
-                .optional()
-                .map_err(db(path))?
-        } else {
-            None
-        };
-        if let Some(old) = old {
-            page_entries.extend(old.chunks_exact(8).filter_map(|c| {
-                let fine = u32::from_le_bytes(c[..4].try_into().expect("4 bytes"));
-                let n = u32::from_le_bytes(c[4..].try_into().expect("4 bytes"));
-                (!removed.contains(&n)).then_some((fine, n))
-            }));
-        }
-        page_entries.extend(
-            group
-                .iter()
-                .map(|&e| ((e >> 32) as u32, number(e as u32 as usize))),
-        );
-        page_entries.sort_unstable();
-        page_entries.dedup();
-        blob.clear();
-        for (fine, n) in &page_entries {
-            blob.extend_from_slice(&fine.to_le_bytes());
-            blob.extend_from_slice(&n.to_le_bytes());
-        }
-        put.execute(params![page, blob]).map_err(db(path))?;
-    }
+    let removed = removed_numbers(tx, path)?;
+    let batch = probe.entries.pages().map(|(page, group)| {
+        let mut entries: Vec<Entry> = group
+            .iter()
+            .map(|&e| ((e >> 32) as u32, number(e as u32 as usize)))
+            .collect();
+        entries.sort_unstable();
+        entries.dedup();
+        (page, entries)
+    });
+    buckets::write(tx, path, batch, n as u64, &removed, false)?;
 
     let bytes = |v: &[u32]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
     tx.execute(
@@ -566,6 +531,39 @@ pub fn remove(path: &Path, ids: &[String], wait: Duration) -> Result<(usize, Vec
     Ok((removed, missing))
 }
 
+/// Merges every bucket segment of the index at `path` into one (dropping the entries of
+/// removed documents): the fewest rows for a check to read, at the cost of rewriting them
+/// all. Returns the number of segments before and after.
+pub fn compact(path: &Path, wait: Duration) -> Result<(usize, usize)> {
+    if !path.exists() {
+        return Err(index_error(path, "no such index"));
+    }
+    let (mut conn, _) = open_write(path, wait)?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db(path))?;
+    if read_params(&tx, path)?.is_none() {
+        return Err(index_error(path, "not a wiretrace index"));
+    }
+    let before = buckets::segments(&tx, path)?.len();
+    let removed = removed_numbers(&tx, path)?;
+    buckets::write(&tx, path, std::iter::empty(), 0, &removed, true)?;
+    let after = buckets::segments(&tx, path)?.len();
+    tx.commit().map_err(db(path))?;
+    Ok((before, after))
+}
+
+/// The numbers of the documents removed so far.
+fn removed_numbers(conn: &Connection, path: &Path) -> Result<HashSet<u32>> {
+    let mut st = conn.prepare("SELECT n FROM removed").map_err(db(path))?;
+    let rows = st
+        .query_map([], |r| r.get::<_, i64>(0))
+        .map_err(db(path))?
+        .collect::<rusqlite::Result<Vec<i64>>>()
+        .map_err(db(path))?;
+    Ok(rows.into_iter().map(|n| n as u32).collect())
+}
+
 /// True when the index holds at least one document.
 pub(super) fn has_documents(conn: &Connection, path: &Path) -> Result<bool> {
     conn.query_row("SELECT EXISTS(SELECT 1 FROM docs)", [], |r| r.get(0))
@@ -621,49 +619,6 @@ fn u32s(blob: &[u8]) -> Vec<u32> {
     blob.chunks_exact(4)
         .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
         .collect()
-}
-
-/// Calls `f` with each existing page of `pages` (sorted, distinct) and its entries, in order.
-/// Reads the whole table in one pass when most of its `slots` possible pages are wanted, else
-/// page by page. (Not by counting the table's rows: `count(*)` reads every page of it, a
-/// second pass over the whole bucket table, 0.19 s at 200,000 indexed documents.)
-pub(super) fn for_each_page(
-    conn: &Connection,
-    path: &Path,
-    pages: &[u64],
-    slots: u64,
-    mut f: impl FnMut(u64, &[u8]),
-) -> Result<()> {
-    if pages.is_empty() {
-        return Ok(());
-    }
-    if pages.len() as u64 * 4 > slots {
-        let mut st = conn
-            .prepare("SELECT page, entries FROM buckets ORDER BY page")
-            .map_err(db(path))?;
-        let mut rows = st.query([]).map_err(db(path))?;
-        let mut want = pages.iter().peekable();
-        while let Some(row) = rows.next().map_err(db(path))? {
-            let page = row.get::<_, i64>(0).map_err(db(path))? as u64;
-            while want.next_if(|&&p| p < page).is_some() {}
-            if want.peek() == Some(&&page) {
-                let blob = row.get_ref(1).map_err(db(path))?;
-                f(page, blob.as_blob().map_err(|e| db(path)(e.into()))?);
-            }
-        }
-    } else {
-        let mut st = conn
-            .prepare("SELECT entries FROM buckets WHERE page = ?1")
-            .map_err(db(path))?;
-        for &page in pages {
-            let mut rows = st.query(params![page as i64]).map_err(db(path))?;
-            if let Some(row) = rows.next().map_err(db(path))? {
-                let blob = row.get_ref(0).map_err(db(path))?;
-                f(page, blob.as_blob().map_err(|e| db(path)(e.into()))?);
-            }
-        }
-    }
-    Ok(())
 }
 
 /// An indexed document, as verification needs it.

@@ -222,11 +222,16 @@ impl Staged for u64 {
             }
         }
         v.truncate(start + w);
-        let total = u64::from(total.max(1));
+        // floor(ordinal · 256 / total) without a division per shingle: the product with the
+        // rounded reciprocal is within 2^-44 of the quotient, which, when not a whole number,
+        // is at least 1/total ≥ 2^-32 below the next one; nudged up by 2^-40, it floors
+        // exactly.
+        let scale = 256.0 / f64::from(total.max(1));
+        let nudge = 1.0 / (1u64 << 40) as f64;
         positions.extend(
             v[start..]
                 .iter()
-                .map(|&x| ((x & 0xffff_ffff) * 256 / total).min(255) as u8),
+                .map(|&x| ((x & 0xffff_ffff) as f64 * scale + nudge).min(255.0) as u8),
         );
     }
 }
@@ -238,21 +243,33 @@ impl Staged for u64 {
 /// four-pass radix sort moved it four times (`cargo bench --bench stages -- shingle/raw`:
 /// 123 -> 136-147 MiB/s with positions).
 fn bucket_sort<T: Copy>(v: &mut [T], scratch: &mut [T], key: impl Fn(T) -> u32) {
-    let mut starts = [0u32; 257];
+    // About one value per bucket: the insertion sorts then rarely compare at all (each of
+    // their comparisons is a coin flip the branch predictor loses).
+    let bits = (usize::BITS - v.len().leading_zeros()).clamp(8, MAX_BUCKET_BITS);
+    let buckets = 1usize << bits;
+    let shift = 32 - bits;
+    let mut ends = [0u32; 1 << MAX_BUCKET_BITS];
+    let ends = &mut ends[..buckets];
     for &x in v.iter() {
-        starts[(key(x) >> 24) as usize + 1] += 1;
+        ends[(key(x) >> shift) as usize] += 1;
     }
-    for b in 1..257 {
-        starts[b] += starts[b - 1];
+    // Each bucket's start, summed in a register (not through memory).
+    let mut sum = 0;
+    for e in ends.iter_mut() {
+        let count = *e;
+        *e = sum;
+        sum += count;
     }
-    let mut next = starts;
+    // Scattering moves each bucket's start to its end.
     for &x in v.iter() {
-        let slot = &mut next[(key(x) >> 24) as usize];
+        let slot = &mut ends[(key(x) >> shift) as usize];
         scratch[*slot as usize] = x;
         *slot += 1;
     }
-    for b in 0..256 {
-        let bucket = &mut scratch[starts[b] as usize..starts[b + 1] as usize];
+    let mut start = 0;
+    for &end in ends.iter() {
+        let bucket = &mut scratch[start..end as usize];
+        start = end as usize;
         for i in 1..bucket.len() {
             let x = bucket[i];
             let mut j = i;
@@ -265,6 +282,9 @@ fn bucket_sort<T: Copy>(v: &mut [T], scratch: &mut [T], key: impl Fn(T) -> u32) 
     }
     v.copy_from_slice(scratch);
 }
+
+/// At most 2^this buckets in [`bucket_sort`] (its counters stay on the stack).
+const MAX_BUCKET_BITS: u32 = 12;
 
 /// Sorts `v[start..]` stably by `key` (see [`bucket_sort`]), using the vector's spare room as
 /// scratch space.
@@ -648,6 +668,19 @@ mod tests {
     }
 
     #[test]
+    fn scaled_positions_floor_exactly_for_every_ordinal_of_small_texts() {
+        for total in 1u32..=1500 {
+            let scale = 256.0 / f64::from(total);
+            for ordinal in 0..total {
+                let exact = (u64::from(ordinal) * 256 / u64::from(total)).min(255) as u8;
+                let fast =
+                    (f64::from(ordinal) * scale + 1.0 / (1u64 << 40) as f64).min(255.0) as u8;
+                assert_eq!(fast, exact, "{ordinal} of {total}");
+            }
+        }
+    }
+
+    #[test]
     fn positions_are_first_occurrences_over_the_text() {
         let text = "alpha beta gamma delta epsilon zeta eta theta iota kappa alpha beta";
         let o = NormalizeOptions::default();
@@ -694,6 +727,21 @@ mod tests {
             want[start..].sort_by_key(|x| x >> 32);
             sort_tail(&mut v, start, |x| (x >> 32) as u32);
             prop_assert_eq!(v, want);
+        }
+
+        #[test]
+        fn scaled_positions_floor_exactly(total in 1u32.., frac in 0.0f64..1.0) {
+            let ordinal = ((f64::from(total) * frac) as u32).min(total - 1);
+            let exact = (u64::from(ordinal) * 256 / u64::from(total)).min(255) as u8;
+            let scale = 256.0 / f64::from(total);
+            let fast = (f64::from(ordinal) * scale + 1.0 / (1u64 << 40) as f64).min(255.0) as u8;
+            prop_assert_eq!(fast, exact);
+            // Exact multiples of total / 256 too.
+            let k = (frac * 255.0) as u64;
+            if u64::from(total) * k % 256 == 0 {
+                let o = (u64::from(total) * k / 256) as f64;
+                prop_assert_eq!((o * scale + 1.0 / (1u64 << 40) as f64) as u64, k);
+            }
         }
 
         #[test]

@@ -738,7 +738,7 @@ mod tests {
             prop_assert_eq!(fast, exact);
             // Exact multiples of total / 256 too.
             let k = (frac * 255.0) as u64;
-            if u64::from(total) * k % 256 == 0 {
+            if (u64::from(total) * k).is_multiple_of(256) {
                 let o = (u64::from(total) * k / 256) as f64;
                 prop_assert_eq!((o * scale + 1.0 / (1u64 << 40) as f64) as u64, k);
             }

@@ -1,7 +1,7 @@
 //! The bucket table: the indexed documents' LSH band keys, as sorted pages in segments.
 //!
 //! A band key's top `page_bits` bits name its page; a page is a sorted run of entries (the
-//! next 32 key bits, the document number). Each `add` writes its entries as a new *segment*
+//! next 16 key bits, the document number). Each `add` writes its entries as a new *segment*
 //! (one row per page it touches, keyed `segment << 32 | page`, so a segment's rows are one
 //! contiguous run at the end of the table), instead of rewriting every page it touches: a
 //! batch of 20,000 documents touches all 262,144 pages, so merging it into them rewrote the
@@ -18,8 +18,22 @@ use std::path::Path;
 
 use super::store::db;
 
-/// One stored entry: the key bits below the page, and the document number.
+/// One stored entry: the key bits below the page ([`FINE_BITS`] of them), and the document
+/// number.
 pub type Entry = (u32, u32);
+
+/// Key bits kept below the page. A page holds the keys of one 2^-18 slice of the key space;
+/// 16 more bits tell them apart but for one chance match per 65,536 stored entries, which
+/// verification rejects (and candidates from a large index must share two keys anyway). At
+/// 32 bits each entry took 8 bytes, at 16 it takes 6: the index is 16% smaller and a check
+/// reads a quarter less.
+pub const FINE_BITS: u32 = 16;
+
+/// The mask of [`FINE_BITS`].
+pub const FINE_MASK: u32 = (1 << FINE_BITS) - 1;
+
+/// Bytes per stored entry.
+const ENTRY_BYTES: usize = 6;
 
 /// At most this many segments: beyond it the newest are merged whatever their sizes.
 pub const MAX_SEGMENTS: usize = 8;
@@ -52,17 +66,18 @@ pub fn segments(conn: &Connection, path: &Path) -> Result<Vec<Segment>> {
 }
 
 fn decode(blob: &[u8], out: &mut Vec<Entry>) {
-    out.extend(blob.chunks_exact(8).map(|c| {
-        let fine = u32::from_le_bytes(c[..4].try_into().expect("4 bytes"));
-        let n = u32::from_le_bytes(c[4..].try_into().expect("4 bytes"));
-        (fine, n)
+    out.extend(blob.chunks_exact(ENTRY_BYTES).map(|c| {
+        let fine = u16::from_le_bytes(c[..2].try_into().expect("2 bytes"));
+        let n = u32::from_le_bytes(c[2..].try_into().expect("4 bytes"));
+        (u32::from(fine), n)
     }));
 }
 
 fn encode(entries: &[Entry], out: &mut Vec<u8>) {
     out.clear();
-    for (fine, n) in entries {
-        out.extend_from_slice(&fine.to_le_bytes());
+    for &(fine, n) in entries {
+        debug_assert!(fine <= FINE_MASK);
+        out.extend_from_slice(&(fine as u16).to_le_bytes());
         out.extend_from_slice(&n.to_le_bytes());
     }
 }

@@ -18,7 +18,7 @@
 //!   more); a check discounts it again with what it knows then, like the batch's own.
 //! - `buckets`: the LSH band keys. One row per key would cost ~20 bytes of row overhead for
 //!   each of the 117 bands of every document, so keys are grouped into 2^`page_bits` pages by
-//!   their top bits; a page is a sorted run of (next 32 key bits, document number). A check
+//!   their top bits; a page is a sorted run of (next 16 key bits, document number). A check
 //!   reads only the pages its own keys fall in. Each add writes its pages as a new segment,
 //!   merged with the newest ones as they accumulate (see `buckets`), so an add into a large
 //!   index does not rewrite every page it touches.
@@ -50,7 +50,8 @@ use serde::{Deserialize, Serialize};
 /// Version of the index layout; an index of another version is refused with a clear message.
 /// 2: band keys hashed from signature fingerprints (as `dedup`'s), not from full values.
 /// 3: bucket pages in segments, one per add (an older reader would miss all but the first).
-pub const FORMAT: u32 = 3;
+/// 4: entries of 6 bytes (16 key bits below the page, not 32).
+pub const FORMAT: u32 = 4;
 
 /// A document's stored sample keeps at least this many shingles (short texts need evidence).
 pub const MIN_SAMPLE: usize = 8;

@@ -46,15 +46,47 @@ fn min_shared_bands(indexed: u32, bands: usize) -> usize {
     }
 }
 
-/// The distinct pairs of `pairs` (one per band key they share) found at least `min` times,
-/// sorted.
-fn shared_at_least(mut pairs: Vec<(u32, u32)>, min: usize) -> Vec<(u32, u32)> {
-    pairs.par_sort_unstable();
-    pairs
-        .chunk_by(|a, b| a == b)
+/// The distinct pairs `(indexed, batch)` of `keys` (`indexed << batch_bits | batch`, one per
+/// band key they share) found at least `min` times, sorted.
+fn shared_at_least(mut keys: Vec<u64>, batch_bits: u32, min: usize) -> Vec<(u32, u32)> {
+    radix_sort_u64(&mut keys);
+    let mask = (1u64 << batch_bits) - 1;
+    keys.chunk_by(|a, b| a == b)
         .filter(|run| run.len() >= min)
-        .map(|run| run[0])
+        .map(|run| ((run[0] >> batch_bits) as u32, (run[0] & mask) as u32))
         .collect()
+}
+
+/// Sorts `v` by radix, 11 bits a pass over only the bits its largest value has: the few
+/// million (indexed, batch) keys of a check take three passes (a parallel comparison sort
+/// took 70-100 ms of the lookup, on a pool busy with the batch's own stories).
+fn radix_sort_u64(v: &mut Vec<u64>) {
+    const BITS: u32 = 11;
+    const BUCKETS: usize = 1 << BITS;
+    let top = v.iter().copied().max().unwrap_or(0);
+    let passes = (u64::BITS - top.leading_zeros()).div_ceil(BITS) as usize;
+    let mut counts = vec![[0u32; BUCKETS]; passes];
+    for &x in v.iter() {
+        for (p, c) in counts.iter_mut().enumerate() {
+            c[(x >> (BITS * p as u32)) as usize & (BUCKETS - 1)] += 1;
+        }
+    }
+    let mut buf = vec![0u64; v.len()];
+    for (p, c) in counts.iter_mut().enumerate() {
+        let mut sum = 0;
+        for x in c.iter_mut() {
+            let n = *x;
+            *x = sum;
+            sum += n;
+        }
+        let shift = BITS * p as u32;
+        for &x in v.iter() {
+            let slot = &mut c[(x >> shift) as usize & (BUCKETS - 1)];
+            buf[*slot as usize] = x;
+            *slot += 1;
+        }
+        std::mem::swap(v, &mut buf);
+    }
 }
 
 /// Raw pages the index keeps per outlet to learn its boilerplate from (a fixed cost of about
@@ -251,7 +283,7 @@ impl Probe {
                 let active = |d: usize| !c.set(d).is_empty();
                 entries = PageEntries::build(c.len(), active, key, bands.bands, params.page_bits);
                 looked_up = min_shared.and_then(|min_shared| {
-                    candidates(conn, path, &entries, params.page_bits, min_shared)
+                    candidates(conn, path, &entries, c.len(), params.page_bits, min_shared)
                 });
                 lookup_time = t.elapsed();
             }),
@@ -431,9 +463,11 @@ fn candidates(
     conn: &Connection,
     path: &Path,
     entries: &PageEntries,
+    batch: usize,
     page_bits: u32,
     min_shared: usize,
 ) -> Result<Vec<(u32, u32)>> {
+    let batch_bits = (usize::BITS - batch.leading_zeros()).max(1);
     let pages: Vec<u64> = entries.pages().map(|(page, _)| page).collect();
     let mut out = Vec::new();
     let mut ours_of = entries.pages().peekable();
@@ -459,7 +493,7 @@ fn candidates(
                     let j_end = j + stored[j..].iter().take_while(|e| e.0 == f).count();
                     for &o in &ours[i..i_end] {
                         for s in stored[j..j_end].iter().take(WIDE_KEY) {
-                            out.push((s.1, o as u32));
+                            out.push(u64::from(s.1) << batch_bits | (o & 0xffff_ffff));
                         }
                     }
                     i = i_end;
@@ -468,11 +502,11 @@ fn candidates(
             }
         }
     })?;
-    Ok(shared_at_least(out, min_shared))
+    Ok(shared_at_least(out, batch_bits, min_shared))
 }
 
 /// A batch's LSH band keys as the index stores them: for each page (the top `page_bits` bits
-/// of a key) the entries `(next 32 key bits) << 32 | document`, sorted. Built by counting
+/// of a key) the entries `(next 16 key bits) << 32 | document`, sorted. Built by counting
 /// sort on the page, at 8 bytes an entry (117 a document): a sort of (key, document) pairs
 /// took twice the memory (374 MB at 200,000 documents) and a second more.
 #[derive(Debug, Default)]
@@ -643,14 +677,15 @@ impl PageEntries {
     }
 }
 
-/// Splits a band key into its page (top `page_bits`) and the next 32 bits.
+/// Splits a band key into its page (top `page_bits`) and the next [`buckets::FINE_BITS`]
+/// bits, which tell the keys of one page apart.
 pub(super) fn key_parts(
     page_bits: u32,
 ) -> (impl Fn(u64) -> u64 + Copy, impl Fn(u64) -> u32 + Copy) {
     let shift = 64 - page_bits;
     (
         move |k: u64| k >> shift,
-        move |k: u64| (k >> (shift - 32)) as u32,
+        move |k: u64| (k >> (shift - buckets::FINE_BITS)) as u32 & buckets::FINE_MASK,
     )
 }
 
@@ -719,10 +754,28 @@ mod tests {
         assert_eq!(min_shared_bands(LARGE_INDEX - 1, 117), 1);
         // Few bands: one shared band is all a close pair may have.
         assert_eq!(min_shared_bands(1_000_000, 8), 1);
-        let pairs = vec![(3, 1), (1, 2), (3, 1), (0, 9), (1, 2), (1, 2)];
-        assert_eq!(shared_at_least(pairs.clone(), 2), vec![(1, 2), (3, 1)]);
-        assert_eq!(shared_at_least(pairs.clone(), 3), vec![(1, 2)]);
-        assert_eq!(shared_at_least(pairs, 1), vec![(0, 9), (1, 2), (3, 1)]);
+        let pairs = [(3u64, 1u64), (1, 2), (3, 1), (0, 9), (1, 2), (1, 2)];
+        let keys: Vec<u64> = pairs.iter().map(|&(n, d)| n << 4 | d).collect();
+        assert_eq!(shared_at_least(keys.clone(), 4, 2), vec![(1, 2), (3, 1)]);
+        assert_eq!(shared_at_least(keys.clone(), 4, 3), vec![(1, 2)]);
+        assert_eq!(shared_at_least(keys, 4, 1), vec![(0, 9), (1, 2), (3, 1)]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn radix_sort_u64_sorts(
+            mut v in proptest::collection::vec(proptest::prelude::any::<u64>(), 0..3000),
+            shift in 0u32..64,
+        ) {
+            // Values of every width, from a few bits to all 64.
+            for x in v.iter_mut() {
+                *x >>= shift;
+            }
+            let mut expected = v.clone();
+            expected.sort_unstable();
+            radix_sort_u64(&mut v);
+            proptest::prop_assert_eq!(v, expected);
+        }
     }
 
     #[test]
@@ -760,7 +813,7 @@ mod tests {
         let (page, fine) = key_parts(18);
         let k = 0xABCD_EF01_2345_6789u64;
         assert_eq!(page(k), k >> 46);
-        assert_eq!(fine(k), ((k >> 14) & 0xFFFF_FFFF) as u32);
+        assert_eq!(fine(k), ((k >> 30) & 0xFFFF) as u32);
     }
 
     #[test]

@@ -413,6 +413,7 @@ fn several_adds_answer_like_one_compacted_index() {
     assert_eq!(st["segments"], 4);
     let batch = dir.path().join("new.jsonl");
     write_jsonl(&batch, &recs[30..]);
+    let size_before = st["size_bytes"].as_u64().unwrap();
     let (code, before) = check_json(&index, &batch, &[]);
     assert!(before["results"]
         .as_array()
@@ -428,7 +429,10 @@ fn several_adds_answer_like_one_compacted_index() {
         .assert()
         .success()
         .stderr(predicate::str::contains("4 bucket segments"));
-    assert_eq!(stats(&index)["segments"], 1);
+    let st = stats(&index);
+    assert_eq!(st["segments"], 1);
+    // The freed pages went back to the file system.
+    assert!(st["size_bytes"].as_u64().unwrap() <= size_before);
     let (code2, after) = check_json(&index, &batch, &[]);
     assert_eq!((code, &before), (code2, &after));
     integrity(&index);

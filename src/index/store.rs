@@ -532,8 +532,8 @@ pub fn remove(path: &Path, ids: &[String], wait: Duration) -> Result<(usize, Vec
 }
 
 /// Merges every bucket segment of the index at `path` into one (dropping the entries of
-/// removed documents): the fewest rows for a check to read, at the cost of rewriting them
-/// all. Returns the number of segments before and after.
+/// removed documents) and shrinks the file to what it holds: the fewest rows for a check to
+/// read, at the cost of rewriting the index. Returns the number of segments before and after.
 pub fn compact(path: &Path, wait: Duration) -> Result<(usize, usize)> {
     if !path.exists() {
         return Err(index_error(path, "no such index"));
@@ -550,6 +550,10 @@ pub fn compact(path: &Path, wait: Duration) -> Result<(usize, usize)> {
     buckets::write(&tx, path, std::iter::empty(), 0, &removed, true)?;
     let after = buckets::segments(&tx, path)?.len();
     tx.commit().map_err(db(path))?;
+    // The merged rows left the old ones' pages free: give them back to the file system, or
+    // a compacted index would take more room than before. (VACUUM copies the database, in
+    // one transaction of its own: a crash leaves the merged index, not a broken one.)
+    conn.execute_batch("VACUUM").map_err(db(path))?;
     Ok((before, after))
 }
 

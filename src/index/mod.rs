@@ -9,7 +9,7 @@
 //! to WAL: see `store::open_write`.) redb locks the file for one process. Measured on this machine (12.8 M bucket entries,
 //! `/tmp/dbbench`): SQLite inserted them in 5.8 s, redb's multimap in 26 s and twice the size.
 //!
-//! What is stored, per document (about 1.5 KiB at the defaults):
+//! What is stored, per document (about 1.2 KiB at the defaults):
 //! - `docs`: id, story, date, source, title, text length, and a fixed sample of its shingle
 //!   set (the shingles below a hash cut, one in 2^`keep_bits` = 4, at least [`MIN_SAMPLE`]).
 //!   Samples cut at one value are comparable: the shingles two samples share estimate what

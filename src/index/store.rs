@@ -487,9 +487,13 @@ fn write_batch(
     Ok(())
 }
 
-/// Removes the documents with the given ids; returns how many were removed and the ids that
-/// were not in the index.
-pub fn remove(path: &Path, ids: &[String], wait: Duration) -> Result<(usize, Vec<String>)> {
+/// Opens the existing index at `path` to change it: `f` runs in one transaction that holds
+/// the write lock (waiting up to `wait` for it), committed when `f` succeeds.
+fn change<T>(
+    path: &Path,
+    wait: Duration,
+    f: impl FnOnce(&Connection) -> Result<T>,
+) -> Result<(Connection, T)> {
     if !path.exists() {
         return Err(index_error(path, "no such index"));
     }
@@ -500,9 +504,17 @@ pub fn remove(path: &Path, ids: &[String], wait: Duration) -> Result<(usize, Vec
     if read_params(&tx, path)?.is_none() {
         return Err(index_error(path, "not a wiretrace index"));
     }
-    let mut removed = 0;
-    let mut missing = Vec::new();
-    {
+    let out = f(&tx)?;
+    tx.commit().map_err(db(path))?;
+    Ok((conn, out))
+}
+
+/// Removes the documents with the given ids; returns how many were removed and the ids that
+/// were not in the index.
+pub fn remove(path: &Path, ids: &[String], wait: Duration) -> Result<(usize, Vec<String>)> {
+    let (_, out) = change(path, wait, |tx| {
+        let mut removed = 0;
+        let mut missing = Vec::new();
         let mut find = tx
             .prepare("SELECT n FROM docs WHERE id = ?1")
             .map_err(db(path))?;
@@ -526,35 +538,26 @@ pub fn remove(path: &Path, ids: &[String], wait: Duration) -> Result<(usize, Vec
                 None => missing.push(id.clone()),
             }
         }
-    }
-    tx.commit().map_err(db(path))?;
-    Ok((removed, missing))
+        Ok((removed, missing))
+    })?;
+    Ok(out)
 }
 
 /// Merges every bucket segment of the index at `path` into one (dropping the entries of
 /// removed documents) and shrinks the file to what it holds: the fewest rows for a check to
 /// read, at the cost of rewriting the index. Returns the number of segments before and after.
 pub fn compact(path: &Path, wait: Duration) -> Result<(usize, usize)> {
-    if !path.exists() {
-        return Err(index_error(path, "no such index"));
-    }
-    let (mut conn, _) = open_write(path, wait)?;
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(db(path))?;
-    if read_params(&tx, path)?.is_none() {
-        return Err(index_error(path, "not a wiretrace index"));
-    }
-    let before = buckets::segments(&tx, path)?.len();
-    let removed = removed_numbers(&tx, path)?;
-    buckets::write(&tx, path, std::iter::empty(), 0, &removed, true)?;
-    let after = buckets::segments(&tx, path)?.len();
-    tx.commit().map_err(db(path))?;
+    let (conn, counts) = change(path, wait, |tx| {
+        let before = buckets::segments(tx, path)?.len();
+        let removed = removed_numbers(tx, path)?;
+        buckets::write(tx, path, std::iter::empty(), 0, &removed, true)?;
+        Ok((before, buckets::segments(tx, path)?.len()))
+    })?;
     // The merged rows left the old ones' pages free: give them back to the file system, or
     // a compacted index would take more room than before. (VACUUM copies the database, in
     // one transaction of its own: a crash leaves the merged index, not a broken one.)
     conn.execute_batch("VACUUM").map_err(db(path))?;
-    Ok((before, after))
+    Ok(counts)
 }
 
 /// The numbers of the documents removed so far.

@@ -350,20 +350,24 @@ pub fn cluster_corpus(corpus: Corpus, opts: &Options, stats: Stats) -> Result<De
         stats,
         Boilerplate::learn,
         None::<fn(&Corpus, &[u16])>,
+        false,
     )
 }
 
 /// [`cluster_corpus`] with two hooks for the index: `boilerplate` learns the boilerplate of
 /// the corpus for a document-frequency cut (the index joins what it learned before), and
 /// `signatures` sees the discounted corpus and its signatures' fingerprints (`num_perm`
-/// values per document, [`crate::minhash::fingerprint`]) before they are dropped; it runs on
-/// the calling thread while the later stages run on the pool.
+/// values per document, [`crate::minhash::fingerprint`]) before they are dropped. With
+/// `beside`, it runs on the calling thread while the later stages run on the pool (for work
+/// that waits, like reading a database); without, after them (for work that would only
+/// compete with them for the cores and the memory).
 pub fn cluster_corpus_with(
     mut corpus: Corpus,
     opts: &Options,
     mut stats: Stats,
     boilerplate: impl FnOnce(&Corpus, u32) -> Boilerplate,
     signatures: Option<impl FnOnce(&Corpus, &[u16])>,
+    beside: bool,
 ) -> Result<Dedup> {
     if opts.num_perm == 0 {
         return Err(Error::Usage("--num-perm must be at least 1".into()));
@@ -414,12 +418,18 @@ pub fn cluster_corpus_with(
     // The rest of the pipeline needs nothing from the hook, and the index's hook reads the
     // database on this thread (its connection stays here): the two run side by side.
     let mut rest = None;
-    rayon::in_place_scope(|scope| {
-        scope.spawn(|_| rest = Some(stories(&corpus, &fps, bands, opts)));
-        if let Some(hook) = signatures {
+    match signatures {
+        Some(hook) if beside => rayon::in_place_scope(|scope| {
+            scope.spawn(|_| rest = Some(stories(&corpus, &fps, bands, opts)));
             hook(&corpus, &fps);
+        }),
+        hook => {
+            rest = Some(stories(&corpus, &fps, bands, opts));
+            if let Some(hook) = hook {
+                hook(&corpus, &fps);
+            }
         }
-    });
+    }
     drop(fps);
     let (assignments, active, more) = rest.expect("the pipeline ran")?;
     stats.candidates = more.candidates;

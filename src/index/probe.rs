@@ -310,7 +310,7 @@ impl Probe {
                 b
             },
             // The batch's band keys, looked up in the index while the batch's own stories
-            // are found (the hook runs beside the rest of the pipeline).
+            // are found (beside the rest of the pipeline, when there is an index to read).
             Some(|c: &Corpus, fps: &[u16]| {
                 let t = Instant::now();
                 let key = |d: usize, b: usize| {
@@ -323,6 +323,9 @@ impl Probe {
                 });
                 lookup_time = t.elapsed();
             }),
+            // Against an empty index there is nothing to read: building the entries would
+            // only compete with the batch's own stories.
+            against_index,
         )?;
         let mut probe = Probe {
             index: vec![Vec::new(); dedup.corpus.len()],

@@ -333,7 +333,10 @@ pub fn add(
     let (corpus, invalid, bytes) = dedup::read_corpus(inputs, &opts, progress)?;
     report.read = corpus.len();
     report.invalid = invalid;
-    let indexed: Vec<bool> = {
+    // Into an empty index (a first add) nothing is indexed yet: no lookup per document.
+    let indexed: Vec<bool> = if !has_documents(&tx, path)? {
+        vec![false; corpus.len()]
+    } else {
         let mut st = tx
             .prepare("SELECT 1 FROM docs WHERE id = ?1")
             .map_err(db(path))?;

@@ -25,8 +25,8 @@ pub type Entry = (u32, u32);
 /// Key bits kept below the page. A page holds the keys of one 2^-18 slice of the key space;
 /// 16 more bits tell them apart but for one chance match per 65,536 stored entries, which
 /// verification rejects (and candidates from a large index must share two keys anyway). At
-/// 32 bits each entry took 8 bytes, at 16 it takes 6: the index is 16% smaller and a check
-/// reads a quarter less.
+/// 32 bits each entry took 8 bytes, at 16 it takes 6: the index of 200,000 documents went
+/// from 291 to 235 MB, and a check reads a quarter fewer bucket bytes.
 pub const FINE_BITS: u32 = 16;
 
 /// The mask of [`FINE_BITS`].
@@ -231,9 +231,9 @@ fn absorbed(segs: &[Segment], docs: u64) -> usize {
 }
 
 /// Writes a batch of `docs` documents whose entries come page by page, in page order, from
-/// `batch`: as a new segment that absorbs the newest segments as the merge rule says (their
-/// entries of `removed` documents dropped). `docs` = 0 with no entries merges all segments
-/// (`index compact`).
+/// `batch`: as a new segment that absorbs the newest segments as the merge rule says, or all
+/// of them with `all` (`index compact`, with an empty batch). The entries of `removed`
+/// documents are dropped from the segments absorbed.
 pub fn write(
     conn: &Connection,
     path: &Path,

@@ -237,8 +237,9 @@ impl Staged for u64 {
 }
 
 /// Sorts `v` stably by the 32-bit `key` of its values, using `scratch` (as long as `v`): one
-/// counting pass scatters the values into 256 buckets by the key's top byte, then each bucket
-/// (a few values: the keys are uniform hashes) is sorted by insertion, in cache. For the few
+/// counting pass scatters the values into about as many buckets as there are values (256 to
+/// 4,096, by the key's top bits), then each bucket (a value or two: the keys are uniform
+/// hashes) is sorted by insertion, in cache. For the few
 /// hundred to few thousand shingles of a news page this moves each value twice where a
 /// four-pass radix sort moved it four times (`cargo bench --bench stages -- shingle/raw`:
 /// 123 -> 136-147 MiB/s with positions).

@@ -401,6 +401,7 @@ pub fn cluster_corpus_with(
     // From the signatures on, their 16-bit fingerprints do all the work at half the memory
     // traffic (the index's band keys are made of them too).
     let mut fps = vec![0u16; n * k];
+    crate::mem::huge_pages(&mut fps);
     fps.par_chunks_mut(k)
         .enumerate()
         .with_min_len(64)

@@ -46,6 +46,7 @@ pub mod index;
 pub mod input;
 pub mod lookup;
 pub mod lsh;
+mod mem;
 pub mod minhash;
 pub mod normalize;
 pub mod output;

@@ -178,6 +178,7 @@ impl Buckets {
         // Where each band's members start in the flat array, which is filled in parallel.
         let mut base = Vec::with_capacity(bands);
         let mut members = vec![0u32; total];
+        crate::mem::huge_pages(&mut members);
         {
             let mut rest = members.as_mut_slice();
             let mut parts = Vec::with_capacity(bands);

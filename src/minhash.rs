@@ -143,6 +143,12 @@ unsafe fn classic_avx512(perms: &[(u64, u64)], seed: u64, set: &[u32], sig: &mut
 
 /// The share of equal positions of two signatures: the MinHash estimate of Jaccard.
 pub fn estimate<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
+    matches(a, b) as f64 / a.len().max(1) as f64
+}
+
+/// The number of positions where two signatures agree.
+#[inline]
+pub fn matches<T: PartialEq>(a: &[T], b: &[T]) -> usize {
     // Counted in blocks with a narrow counter, which the compiler turns into vector compares
     // (a plain `filter().count()` stays one value at a time: screening millions of candidate
     // pairs spent a fifth of a dedup run here).
@@ -151,7 +157,7 @@ pub fn estimate<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
         let block: u8 = x.iter().zip(y).map(|(u, v)| u8::from(u == v)).sum();
         eq += usize::from(block);
     }
-    eq as f64 / a.len().max(1) as f64
+    eq
 }
 
 /// A 16-bit fingerprint of a signature value. Two equal values have equal fingerprints, two

@@ -50,8 +50,8 @@ pub fn mix64(mut x: u64) -> u64 {
 /// ```
 pub fn shingles(normalized: &str, kind: ShingleKind, sample: u32, out: &mut Vec<u32>) {
     let start = out.len();
-    let total = shingles_into(normalized, kind, sample, out);
-    u32::finish(out, start, total, &mut Vec::new());
+    shingles_into(normalized, kind, sample, out);
+    sort_dedup(out, start);
 }
 
 /// Offers the shingles of a normalized text to a [`Keep`] over `out` (unsorted); returns how
@@ -103,8 +103,8 @@ pub fn text_shingles(
     out: &mut Vec<u32>,
 ) {
     let start = out.len();
-    let total = text_shingles_into(text, opts, kind, sample, scratch, out);
-    u32::finish(out, start, total, &mut Vec::new());
+    text_shingles_into(text, opts, kind, sample, scratch, out);
+    sort_dedup(out, start);
 }
 
 /// [`text_shingles`], and where each shingle of the set first occurs in the text: `positions`
@@ -137,8 +137,7 @@ pub fn text_shingles_positioned(
 ) {
     staging.clear();
     let total = text_shingles_into(text, opts, kind, sample, scratch, staging);
-    u64::finish(staging, 0, total, positions);
-    out.extend(staging.iter().map(|&x| (x >> 32) as u32));
+    finish_positioned(staging, total, out, positions);
 }
 
 fn text_shingles_into<T: Staged>(
@@ -190,18 +189,12 @@ fn text_shingles_into<T: Staged>(
 /// shingle's ordinal in the text (`u64`), for positions.
 trait Staged: Copy + Default {
     fn make(h: u64, ordinal: u32) -> Self;
-    /// Sorts `v[start..]` by hash and removes repeats (keeping the first occurrence); `total`
-    /// shingles were offered, `positions` gets the scaled positions (`u64` only).
-    fn finish(v: &mut Vec<Self>, start: usize, total: u32, positions: &mut Vec<u8>);
 }
 
 impl Staged for u32 {
     #[inline(always)]
     fn make(h: u64, _: u32) -> u32 {
         (h >> 32) as u32
-    }
-    fn finish(v: &mut Vec<u32>, start: usize, _: u32, _: &mut Vec<u8>) {
-        sort_dedup(v, start);
     }
 }
 
@@ -210,33 +203,64 @@ impl Staged for u64 {
     fn make(h: u64, ordinal: u32) -> u64 {
         (h >> 32) << 32 | u64::from(ordinal)
     }
-    fn finish(v: &mut Vec<u64>, start: usize, total: u32, positions: &mut Vec<u8>) {
-        // Stable by hash, so the first of repeats is the first occurrence.
-        sort_tail(v, start, |x| (x >> 32) as u32);
-        let tail = &mut v[start..];
-        let mut w = 0;
-        for r in 0..tail.len() {
-            if r == 0 || tail[r] >> 32 != tail[w - 1] >> 32 {
-                tail[w] = tail[r];
-                w += 1;
-            }
-        }
-        v.truncate(start + w);
-        // floor(ordinal · 256 / total) without a division per shingle: the product with the
-        // rounded reciprocal is within 2^-44 of the quotient, which, when not a whole number,
-        // is at least 1/total ≥ 2^-32 below the next one; nudged up by 2^-40, it floors
-        // exactly.
-        let scale = 256.0 / f64::from(total.max(1));
-        let nudge = 1.0 / (1u64 << 40) as f64;
-        positions.extend(
-            v[start..]
-                .iter()
-                .map(|&x| ((x & 0xffff_ffff) as f64 * scale + nudge).min(255.0) as u8),
-        );
-    }
 }
 
-/// Sorts `v` stably by the 32-bit `key` of its values, using `scratch` (as long as `v`): one
+/// Sorts staged `hash << 32 | ordinal` values by hash, then appends each hash once to `out`
+/// and the position of its first occurrence to `positions`, scaled to 0-255 over the `total`
+/// shingles offered. The hashes and positions are taken in one pass from wherever the sort
+/// left the values (sorting in place, removing repeats in place, then copying the hashes out
+/// took four).
+fn finish_positioned(
+    staging: &mut Vec<u64>,
+    total: u32,
+    out: &mut Vec<u32>,
+    positions: &mut Vec<u8>,
+) {
+    let len = staging.len();
+    if len == 0 {
+        return;
+    }
+    let key = |x: u64| (x >> 32) as u32;
+    // Stable by hash (or by the whole value, hash then ordinal), so the first of repeats is
+    // the first occurrence.
+    let sorted: &[u64] = if len < 64 {
+        staging.sort_unstable();
+        staging
+    } else if len <= 8192 {
+        staging.resize(2 * len, 0);
+        let (values, scratch) = staging.split_at_mut(len);
+        bucket_sort(values, scratch, key);
+        &staging[len..]
+    } else {
+        radix_passes::<_, 3, 2048>(staging, key);
+        staging
+    };
+    // floor(ordinal · 256 / total) without a division per shingle: the product with the
+    // rounded reciprocal is within 2^-44 of the quotient, which, when not a whole number,
+    // is at least 1/total ≥ 2^-32 below the next one; nudged up by 2^-40, it floors
+    // exactly.
+    let scale = 256.0 / f64::from(total.max(1));
+    let nudge = 1.0 / (1u64 << 40) as f64;
+    let (o, p) = (out.len(), positions.len());
+    out.resize(o + len, 0);
+    positions.resize(p + len, 0);
+    let (hashes, places) = (&mut out[o..], &mut positions[p..]);
+    // Every value is written and only the first of each hash advances the cursor (repeats
+    // are as unpredictable as a branch on them would be).
+    let mut w = 0;
+    let mut previous = !key(sorted[0]);
+    for &x in sorted {
+        let h = key(x);
+        hashes[w] = h;
+        places[w] = ((x & 0xffff_ffff) as f64 * scale + nudge).min(255.0) as u8;
+        w += usize::from(h != previous);
+        previous = h;
+    }
+    out.truncate(o + w);
+    positions.truncate(p + w);
+}
+
+/// Sorts the values of `v` stably by their 32-bit `key` into `scratch` (as long as `v`): one
 /// counting pass scatters the values into about as many buckets as there are values (256 to
 /// 4,096, by the key's top bits), then each bucket (a value or two: the keys are uniform
 /// hashes) is sorted by insertion, in cache. For the few
@@ -281,7 +305,6 @@ fn bucket_sort<T: Copy>(v: &mut [T], scratch: &mut [T], key: impl Fn(T) -> u32) 
             bucket[j] = x;
         }
     }
-    v.copy_from_slice(scratch);
 }
 
 /// At most 2^this buckets in [`bucket_sort`] (its counters stay on the stack).
@@ -297,6 +320,7 @@ fn sort_tail<T: Copy + Default + Ord>(v: &mut Vec<T>, start: usize, key: impl Fn
         v.resize(start + 2 * len, T::default());
         let (tail, scratch) = v[start..].split_at_mut(len);
         bucket_sort(tail, scratch, key);
+        tail.copy_from_slice(scratch);
         v.truncate(start + len);
     } else {
         radix_passes::<_, 3, 2048>(&mut v[start..], key);
@@ -728,6 +752,38 @@ mod tests {
             want[start..].sort_by_key(|x| x >> 32);
             sort_tail(&mut v, start, |x| (x >> 32) as u32);
             prop_assert_eq!(v, want);
+        }
+
+        #[test]
+        fn positioned_sets_keep_each_hash_once_at_its_first_occurrence(
+            keys in proptest::collection::vec(0u32..20_000, 0..9000),
+            spread in any::<bool>(),
+        ) {
+            // Staged as the shingler stages them: hash above ordinal, in text order, with
+            // repeats; all three sorts (short, bucket, radix) are reached.
+            let total = keys.len() as u32 + 5;
+            let mut staging: Vec<u64> = keys
+                .iter()
+                .enumerate()
+                .map(|(i, &k)| {
+                    let k = if spread { k.wrapping_mul(0x9e37_79b1) } else { k };
+                    u64::from(k) << 32 | i as u64
+                })
+                .collect();
+            let mut first: Vec<(u32, u8)> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            for &x in &staging {
+                if seen.insert(x >> 32) {
+                    let at = ((x & 0xffff_ffff) * 256 / u64::from(total)).min(255) as u8;
+                    first.push(((x >> 32) as u32, at));
+                }
+            }
+            first.sort_unstable();
+            let (mut out, mut pos) = (vec![9u32], vec![9u8]);
+            finish_positioned(&mut staging, total, &mut out, &mut pos);
+            let got: Vec<(u32, u8)> = out[1..].iter().copied().zip(pos[1..].iter().copied()).collect();
+            prop_assert_eq!((out[0], pos[0]), (9, 9));
+            prop_assert_eq!(got, first);
         }
 
         #[test]

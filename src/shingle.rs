@@ -493,7 +493,7 @@ pub fn radix_sort(v: &mut [u32]) {
 
 /// `PASSES` stable counting-sort passes of `log2(BUCKETS)` bits each of the 32-bit `key` of
 /// each value, low bits first.
-fn radix_passes<T: Copy + Default, const PASSES: usize, const BUCKETS: usize>(
+pub(crate) fn radix_passes<T: Copy + Default, const PASSES: usize, const BUCKETS: usize>(
     v: &mut [T],
     key: impl Fn(T) -> u32,
 ) {

@@ -29,7 +29,16 @@ pub struct MinHasher {
     seed: u64,
     /// (multiplier, addend) per permutation, for [`Scheme::Classic`].
     perms: Vec<(u64, u64)>,
+    /// For [`Scheme::OnePermutation`]: the first [`PROBES`] bins of each bin's densification
+    /// probe sequence, which depends on the bin and the seed only. A news page fills about
+    /// half its bins, so each empty one probes about twice: from a table instead of a hash
+    /// per probe.
+    probes: Vec<u16>,
 }
+
+/// Probes of each bin's densification sequence kept in [`MinHasher`]'s table (a bin that
+/// needs more, in a very small set, hashes the rest).
+const PROBES: usize = 16;
 
 impl MinHasher {
     /// A hasher of `k` values per signature.
@@ -42,11 +51,18 @@ impl MinHasher {
                 (a, b)
             })
             .collect();
+        let probes = match scheme {
+            Scheme::OnePermutation if k <= 1 << 16 => (0..k)
+                .flat_map(|i| (0..PROBES as u64).map(move |a| probe(i, a, k, seed) as u16))
+                .collect(),
+            _ => Vec::new(),
+        };
         MinHasher {
             k,
             scheme,
             seed,
             perms,
+            probes,
         }
     }
 
@@ -82,14 +98,21 @@ impl MinHasher {
         }
         // Optimal densification: an empty bin copies the first filled bin met along its own
         // pseudo-random probe sequence, which keeps the collision probability equal to J.
+        let tabled = !self.probes.is_empty();
         for i in 0..self.k {
             if filled[i] {
                 continue;
             }
-            let mut attempt = 0u64;
+            if tabled {
+                let first = &self.probes[i * PROBES..(i + 1) * PROBES];
+                if let Some(&j) = first.iter().find(|&&j| filled[usize::from(j)]) {
+                    sig[i] = sig[usize::from(j)];
+                    continue;
+                }
+            }
+            let mut attempt = if tabled { PROBES as u64 } else { 0 };
             loop {
-                let j =
-                    (((mix64((i as u64) << 32 | attempt ^ self.seed) >> 32) * k) >> 32) as usize;
+                let j = probe(i, attempt, self.k, self.seed);
                 if filled[j] {
                     sig[i] = sig[j];
                     break;
@@ -98,6 +121,12 @@ impl MinHasher {
             }
         }
     }
+}
+
+/// The bin an empty bin `i` of `k` looks at on its `attempt`-th densification probe.
+#[inline]
+fn probe(i: usize, attempt: u64, k: usize, seed: u64) -> usize {
+    (((mix64((i as u64) << 32 | attempt ^ seed) >> 32) * k as u64) >> 32) as usize
 }
 
 fn classic(perms: &[(u64, u64)], seed: u64, set: &[u32], sig: &mut [u32]) {
@@ -182,6 +211,39 @@ mod tests {
         a.sort_unstable();
         b.sort_unstable();
         (a, b)
+    }
+
+    #[test]
+    fn tabled_densification_probes_as_the_hashed_sequence() {
+        // The reference: every probe hashed, as the sequence is defined.
+        let reference = |h: &MinHasher, set: &[u32]| {
+            let k = h.k;
+            let (mut sig, mut filled) = (vec![u32::MAX; k], vec![false; k]);
+            for &x in set {
+                let v = mix64(u64::from(x) ^ h.seed);
+                let bin = (((v >> 32) * k as u64) >> 32) as usize;
+                if (v as u32) <= sig[bin] {
+                    sig[bin] = v as u32;
+                    filled[bin] = true;
+                }
+            }
+            let copy = sig.clone();
+            for i in (0..k).filter(|&i| !filled[i]) {
+                let j = (0..).map(|a| probe(i, a, k, h.seed)).find(|&j| filled[j]);
+                sig[i] = copy[j.unwrap()];
+            }
+            sig
+        };
+        // From one shingle (most bins probe far past the table) to more shingles than bins.
+        for (k, seed) in [(256, 1), (64, 7), (1000, 3)] {
+            let h = MinHasher::new(k, Scheme::OnePermutation, seed);
+            for n in [1u32, 2, 5, 40, 170, 600] {
+                let set: Vec<u32> = (0..n).map(|x| x.wrapping_mul(2_654_435_761)).collect();
+                let mut sig = vec![0; k];
+                h.signature(&set, &mut sig);
+                assert_eq!(sig, reference(&h, &set), "k {k}, {n} shingles");
+            }
+        }
     }
 
     #[test]

@@ -90,11 +90,9 @@ impl MinHasher {
         for &x in set {
             let h = mix64(u64::from(x) ^ self.seed);
             let bin = (((h >> 32) * k) >> 32) as usize;
-            let v = h as u32;
-            if v <= sig[bin] {
-                sig[bin] = v;
-                filled[bin] = true;
-            }
+            // Without a branch: whether a shingle lowers its bin's minimum is a coin flip.
+            sig[bin] = sig[bin].min(h as u32);
+            filled[bin] = true;
         }
         // Optimal densification: an empty bin copies the first filled bin met along its own
         // pseudo-random probe sequence, which keeps the collision probability equal to J.

@@ -117,25 +117,41 @@ impl Rule {
         len_a: usize,
         len_b: usize,
     ) -> bool {
-        // Most candidates are chance collisions, and reading two signatures from memory is
-        // what this costs (12.7 GB at 200,000 documents): a quarter of each tells most of them
-        // apart, with a wider margin since it is a smaller sample.
+        self.screen(
+            sig_a,
+            sig_b,
+            len_a,
+            len_b,
+            |eq, n, sigmas| j_high(eq as f64 / n.max(1) as f64, n, sigmas),
+            |x| self.ln(x),
+        )
+    }
+
+    /// [`Rule::may_accept`], with `high(equal, values, sigmas)` for the highest plausible
+    /// Jaccard of `equal` equal values of `values`, and `ln(x)` for [`Rule::ln`]. Most
+    /// candidates are chance collisions, and reading two signatures from memory is what this
+    /// costs (12.7 GB at 200,000 documents): a quarter of each tells most of them apart first,
+    /// with a wider margin since it is a smaller sample.
+    #[inline(always)]
+    fn screen<T: PartialEq>(
+        &self,
+        sig_a: &[T],
+        sig_b: &[T],
+        len_a: usize,
+        len_b: usize,
+        high: impl Fn(usize, usize, f64) -> f64,
+        ln: impl Fn(u32) -> f32 + Copy,
+    ) -> bool {
         let k = sig_a.len();
         if k >= 128 {
             let q = k / 4;
-            let j = crate::minhash::estimate(&sig_a[..q], &sig_b[..q]);
-            if !self.may_accept_at(j, q, 4.0, len_a, len_b) {
+            let eq = crate::minhash::matches(&sig_a[..q], &sig_b[..q]);
+            if !self.may_accept_below(high(eq, q, 4.0), len_a, len_b, ln) {
                 return false;
             }
         }
-        let j = crate::minhash::estimate(sig_a, sig_b);
-        self.may_accept_at(j, k, 3.0, len_a, len_b)
-    }
-
-    /// The test of [`Rule::may_accept`] for a Jaccard estimate `j` from `k` signature values,
-    /// `sigmas` standard deviations above it.
-    fn may_accept_at(&self, j: f64, k: usize, sigmas: f64, len_a: usize, len_b: usize) -> bool {
-        self.may_accept_below(j_high(j, k, sigmas), len_a, len_b, |x| self.ln(x))
+        let eq = crate::minhash::matches(sig_a, sig_b);
+        self.may_accept_below(high(eq, k, 3.0), len_a, len_b, ln)
     }
 
     /// The test of [`Rule::may_accept`] for the pair's highest plausible Jaccard `j_high`.
@@ -228,19 +244,15 @@ impl Screen {
         len_b: usize,
     ) -> bool {
         debug_assert!(sig_a.len() == self.k && sig_b.len() == self.k);
-        if !self.quarter.is_empty() {
-            let q = self.k / 4;
-            let eq = crate::minhash::matches(&sig_a[..q], &sig_b[..q]);
-            if !self
-                .rule
-                .may_accept_below(self.quarter[eq], len_a, len_b, |x| self.ln(x))
-            {
-                return false;
+        let high = |eq: usize, n: usize, _| {
+            if n == self.k {
+                self.whole[eq]
+            } else {
+                self.quarter[eq]
             }
-        }
-        let eq = crate::minhash::matches(sig_a, sig_b);
+        };
         self.rule
-            .may_accept_below(self.whole[eq], len_a, len_b, |x| self.ln(x))
+            .screen(sig_a, sig_b, len_a, len_b, high, |x| self.ln(x))
     }
 }
 

@@ -269,8 +269,11 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
-        /// The estimate is within 4.5 standard deviations of the exact Jaccard (a false alarm
-        /// once in ~150,000 cases), for both schemes.
+        /// The estimate is within 4.5 standard deviations of the exact Jaccard plus four
+        /// signature positions, for both schemes: at a small Jaccard the count of equal values
+        /// is skewed (a Poisson of mean 6 at 0.024), and its upper tail reached 4.9 standard
+        /// deviations in one CI run (the saved case below), so the normal bound alone made a
+        /// false alarm about once in a thousand runs.
         #[test]
         fn estimate_is_within_statistical_bounds(shared in 1u32..400, only_a in 0u32..400, only_b in 0u32..400, seed in 0u64..1000) {
             let (a, b) = sets(shared, only_a, only_b);
@@ -283,7 +286,7 @@ mod tests {
                 h.signature(&b, &mut sb);
                 let sd = (j * (1.0 - j) / k as f64).sqrt();
                 let est = estimate(&sa, &sb);
-                prop_assert!((est - j).abs() <= 4.5 * sd + 1.0 / k as f64, "{:?}: est {} vs {}", scheme, est, j);
+                prop_assert!((est - j).abs() <= 4.5 * sd + 4.0 / k as f64, "{:?}: est {} vs {}", scheme, est, j);
                 // Fingerprints agree wherever the values do, and almost never elsewhere.
                 let fp = |s: &[u32]| s.iter().map(|&v| fingerprint(v)).collect::<Vec<u16>>();
                 let est_fp = estimate(&fp(&sa), &fp(&sb));

@@ -117,14 +117,7 @@ impl Rule {
         len_a: usize,
         len_b: usize,
     ) -> bool {
-        self.screen(
-            sig_a,
-            sig_b,
-            len_a,
-            len_b,
-            |eq, n, sigmas| j_high(eq as f64 / n.max(1) as f64, n, sigmas),
-            |x| self.ln(x),
-        )
+        self.screen(sig_a, sig_b, len_a, len_b, j_high, |x| self.ln(x))
     }
 
     /// [`Rule::may_accept`], with `high(equal, values, sigmas)` for the highest plausible
@@ -143,7 +136,7 @@ impl Rule {
         ln: impl Fn(u32) -> f32 + Copy,
     ) -> bool {
         let k = sig_a.len();
-        if k >= 128 {
+        if k >= QUARTER_FROM {
             let q = k / 4;
             let eq = crate::minhash::matches(&sig_a[..q], &sig_b[..q]);
             if !self.may_accept_below(high(eq, q, 4.0), len_a, len_b, ln) {
@@ -179,13 +172,17 @@ impl Rule {
     }
 }
 
-/// A Jaccard estimate `j` from `k` signature values plus `sigmas` standard deviations
-/// (floored so that a zero estimate still leaves room), plus one signature position of
-/// rounding.
-fn j_high(j: f64, k: usize, sigmas: f64) -> f64 {
-    let k = k as f64;
+/// The highest plausible Jaccard when `equal` of `values` signature values agree: the
+/// estimate plus `sigmas` standard deviations (floored so that a zero estimate still leaves
+/// room), plus one signature position of rounding.
+fn j_high(equal: usize, values: usize, sigmas: f64) -> f64 {
+    let j = equal as f64 / values.max(1) as f64;
+    let k = values as f64;
     (j + sigmas * (j.max(0.02) * (1.0 - j) / k).sqrt() + 1.0 / k).min(1.0)
 }
+
+/// Signatures of at least this many values are screened on their first quarter first.
+const QUARTER_FROM: usize = 128;
 
 /// [`Rule::may_accept`] for signatures of `k` values, with its arithmetic done once: the
 /// bound for each possible number of equal values, and the logarithms of small counts, in
@@ -209,14 +206,12 @@ impl Screen {
     /// The screen of `rule` for signatures of `k` values.
     pub fn new(rule: Rule, k: usize) -> Screen {
         let table = |k: usize, sigmas: f64| -> Vec<f64> {
-            (0..=k)
-                .map(|eq| j_high(eq as f64 / k.max(1) as f64, k, sigmas))
-                .collect()
+            (0..=k).map(|eq| j_high(eq, k, sigmas)).collect()
         };
         Screen {
             rule,
             k,
-            quarter: if k >= 128 {
+            quarter: if k >= QUARTER_FROM {
                 table(k / 4, 4.0)
             } else {
                 Vec::new()

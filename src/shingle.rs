@@ -154,35 +154,69 @@ fn text_shingles_into<T: Staged>(
             shingles_into(scratch, kind, sample, out)
         }
         ShingleKind::Char(n) => {
-            let start = out.len();
-            let n = n.clamp(1, 8);
-            let mut sink = CharWindow {
-                n,
-                mask: if n == 8 {
-                    u64::MAX
-                } else {
-                    (1u64 << (8 * n)) - 1
-                },
-                window: 0,
-                filled: 0,
-                keep: Keep::new(sample, out),
-            };
+            // The kept bytes first, then every window of them: rolling one window over the
+            // text carried it from byte to byte (a shift, a mask and a conditional move on
+            // the path of every next byte); read from the compacted bytes, the windows are
+            // independent of each other.
+            let mut kept = std::mem::take(scratch).into_bytes();
+            kept.clear();
+            kept.resize(WINDOW_PAD, 0);
+            let mut sink = Kept(kept);
             crate::normalize::walk(text, opts, &mut sink);
-            if sink.filled > 0 && sink.filled < n {
-                let h = char_hash(sink.window, n);
-                sink.keep.offer(h);
-            }
-            let total = sink.keep.finish();
-            if out.len() == start {
-                // Rare (short texts): normalize and take the smallest shingle as above.
-                crate::normalize::normalize_into(text, opts, scratch);
-                let mut min = Smallest::default();
-                char_shingles(scratch, n, &mut |h| min.offer(h));
-                out.extend(min.0.map(|h| T::make(h, 0)));
-            }
+            let total = char_windows(&sink.0, n.clamp(1, 8), sample, out);
+            let mut kept = sink.0;
+            kept.clear();
+            *scratch = String::from_utf8(kept).unwrap_or_default();
             total
         }
     }
+}
+
+/// Zero bytes before the kept bytes of a text: a window ending at any kept byte can be read
+/// as the eight bytes ending there.
+const WINDOW_PAD: usize = 8;
+
+/// Offers every window of `n` consecutive bytes of `kept[WINDOW_PAD..]` (or the whole of it
+/// when shorter) to the sample, staged into `out` as `T`; when sampling drops them all, the
+/// smallest is kept (a short text still has a set, and can match a text it is contained in,
+/// which has the same smallest shingle). Returns how many windows there are.
+fn char_windows<T: Staged>(kept: &[u8], n: usize, sample: u32, out: &mut Vec<T>) -> u32 {
+    let len = kept.len() - WINDOW_PAD;
+    if len == 0 {
+        return 0;
+    }
+    let mask = if n == 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * n)) - 1
+    };
+    // The window ending at byte `end` (exclusive) of `kept`: its last n bytes, the latest
+    // lowest, as a rolling window holds them.
+    let window = |eight: &[u8]| {
+        let w = u64::from_be_bytes(eight.try_into().expect("eight bytes"));
+        char_hash(w & mask, n)
+    };
+    let count = len.saturating_sub(n - 1).max(1);
+    let ends = &kept[(n.min(len) + WINDOW_PAD - 8)..];
+    let keep_mask = (1u64 << sample.min(16)) - 1;
+    let start = out.len();
+    out.resize(start + count, T::default());
+    let staged = &mut out[start..];
+    // Every window is written and only the kept ones advance the cursor: whether one is
+    // kept is a coin flip a branch would mispredict half the time.
+    let mut w = 0;
+    for (i, eight) in ends.windows(8).take(count).enumerate() {
+        let h = window(eight);
+        staged[w] = T::make(h, i as u32);
+        w += usize::from(h & keep_mask == 0);
+    }
+    if w == 0 {
+        let smallest = ends.windows(8).take(count).map(window).min();
+        staged[0] = T::make(smallest.expect("at least one window"), 0);
+        w = 1;
+    }
+    out.truncate(start + w);
+    count as u32
 }
 
 /// What a kept shingle is staged as: its 32-bit hash alone (`u32`), or the hash above the
@@ -392,65 +426,31 @@ impl Smallest {
     }
 }
 
-/// Rolls a window of the last `n` kept bytes over the normalized text (spaces never enter).
-struct CharWindow<'a, T> {
-    n: usize,
-    mask: u64,
-    window: u64,
-    filled: usize,
-    keep: Keep<'a, T>,
-}
+/// Collects the kept bytes of a normalized text: spaces never enter (a character shingle
+/// spans words).
+struct Kept(Vec<u8>);
 
-impl<T: Staged> crate::normalize::Sink for CharWindow<'_, T> {
+impl crate::normalize::Sink for Kept {
     #[inline(always)]
     fn byte(&mut self, b: u8) {
-        self.window = ((self.window << 8) | u64::from(b)) & self.mask;
-        self.filled += 1;
-        if self.filled >= self.n {
-            self.keep.offer(char_hash(self.window, self.n));
-        }
+        self.0.push(b);
     }
     #[inline(always)]
     fn word_break(&mut self) {}
-    /// Spaces never enter the window; one in six bytes of news is one, too often and too
-    /// irregular for a branch: the window moves (or not) and the shingle is offered (or not)
-    /// without one.
-    #[inline(always)]
-    fn ascii(&mut self, m: u8) {
-        let keep = m != 0;
-        let moved = ((self.window << 8) | u64::from(m)) & self.mask;
-        self.window = if keep { moved } else { self.window };
-        self.filled += usize::from(keep);
-        let h = char_hash(self.window, self.n);
-        self.keep.offer_if(h, keep & (self.filled >= self.n));
-    }
-    /// [`Self::ascii`] over a run, with the window and the staging counters in locals: as
-    /// fields behind `&mut self` they would go through memory at every byte.
+    /// Every mapped byte is written and only kept ones advance the cursor: one in six bytes
+    /// of news is a space, too often and too irregular for a branch.
     #[inline(always)]
     fn ascii_run(&mut self, run: &[u8], table: &[u8; 128]) {
-        let (n, wmask) = (self.n, self.mask);
-        let (mut window, mut filled) = (self.window, self.filled);
-        let keep = &mut self.keep;
-        let sample = keep.mask;
-        let (mut staged, mut ordinal) = (keep.staged, keep.ordinal);
-        for &b in run {
+        let at = self.0.len();
+        self.0.resize(at + run.len(), 0);
+        let out = &mut self.0[at..];
+        let mut w = 0;
+        for (i, &b) in run.iter().enumerate() {
             let m = table[usize::from(b & 0x7f)];
-            let kept = m != 0;
-            let moved = ((window << 8) | u64::from(m)) & wmask;
-            window = if kept { moved } else { window };
-            filled += usize::from(kept);
-            let h = char_hash(window, n);
-            let valid = kept & (filled >= n);
-            keep.buf[staged % STAGE] = T::make(h, ordinal);
-            staged += usize::from(valid & (h & sample == 0));
-            ordinal += u32::from(valid);
-            if staged == STAGE {
-                keep.out.extend_from_slice(&keep.buf);
-                staged = 0;
-            }
+            out[w.min(i)] = m;
+            w += usize::from(m != 0);
         }
-        (self.window, self.filled) = (window, filled);
-        (keep.staged, keep.ordinal) = (staged, ordinal);
+        self.0.truncate(at + w);
     }
 }
 
@@ -735,6 +735,22 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn character_shingles_of_a_raw_text_are_those_of_its_normalized_text(
+            text in "([a-zA-Z0-9 .,'\"-]{0,12}|é|Ünï|“|—|&amp;|<b>| {1,3}){0,40}",
+            n in 1usize..=8,
+            sample in 0u32..4,
+        ) {
+            // The fast path (kept bytes, then every window of them) against the plain one
+            // (a window rolled over the normalized text), short texts and sampling included.
+            let o = NormalizeOptions::default();
+            let kind = ShingleKind::Char(n);
+            let (mut fast, mut plain) = (Vec::new(), Vec::new());
+            text_shingles(&text, o, kind, sample, &mut String::new(), &mut fast);
+            shingles(&crate::normalize::normalize(&text, o), kind, sample, &mut plain);
+            prop_assert_eq!(fast, plain);
+        }
+
         #[test]
         fn tail_sorts_are_stable_sorts_by_key(
             keys in proptest::collection::vec(0u32..50_000, 0..9000),

@@ -349,24 +349,24 @@ pub fn cluster_corpus(corpus: Corpus, opts: &Options, stats: Stats) -> Result<De
         opts,
         stats,
         Boilerplate::learn,
-        None::<fn(&Corpus, &[u16])>,
+        None::<fn(&Corpus, lsh::BandColumns)>,
         false,
     )
 }
 
 /// [`cluster_corpus`] with two hooks for the index: `boilerplate` learns the boilerplate of
 /// the corpus for a document-frequency cut (the index joins what it learned before), and
-/// `signatures` sees the discounted corpus and its signatures' fingerprints (`num_perm`
-/// values per document, [`crate::minhash::fingerprint`]) before they are dropped. With
-/// `beside`, it runs on the calling thread while the later stages run on the pool (for work
-/// that waits, like reading a database); without, after them (for work that would only
-/// compete with them for the cores and the memory).
+/// `signatures` sees the discounted corpus and every band key of its signatures (as
+/// [`lsh::BandColumns`], which it takes over) once LSH has run. With `beside`, it runs on
+/// the calling thread while the later stages run on the pool (for work that waits, like
+/// reading a database); without, before them (for work that would only compete with them
+/// for the cores and the memory).
 pub fn cluster_corpus_with(
     mut corpus: Corpus,
     opts: &Options,
     mut stats: Stats,
     boilerplate: impl FnOnce(&Corpus, u32) -> Boilerplate,
-    signatures: Option<impl FnOnce(&Corpus, &[u16])>,
+    signatures: Option<impl FnOnce(&Corpus, lsh::BandColumns)>,
     beside: bool,
 ) -> Result<Dedup> {
     if opts.num_perm == 0 {
@@ -383,6 +383,12 @@ pub fn cluster_corpus_with(
         )));
     }
     let n = corpus.len();
+    if n > lsh::COLUMN_DOC_MASK as usize + 1 {
+        return Err(Error::Usage(format!(
+            "{n} documents in one run, more than 2^{} (about a billion); split the input into smaller runs",
+            lsh::COLUMN_DOC_BITS
+        )));
+    }
     stats.documents = n;
     stats.bands = Some(bands);
 
@@ -416,23 +422,36 @@ pub fn cluster_corpus_with(
         );
     stats.timings.push(("minhash", t.elapsed()));
 
+    let t = Instant::now();
+    let active: Vec<bool> = (0..n).map(|i| !corpus.set(i).is_empty()).collect();
+    let sig = |d: usize| &fps[d * k..d * k + bands.bands * bands.rows];
+    let (buckets, columns) = lsh::Buckets::with_columns(
+        |d, b| lsh::fingerprint_band_key(sig(d), bands, b),
+        bands.bands,
+        &active,
+        signatures.is_some(),
+    );
+    stats.timings.push(("lsh", t.elapsed()));
+
     // The rest of the pipeline needs nothing from the hook, and the index's hook reads the
     // database on this thread (its connection stays here): the two run side by side.
+    // Without `beside` the hook goes first, so that the band columns it is given are gone
+    // before verification takes its memory.
     let mut rest = None;
     match signatures {
         Some(hook) if beside => rayon::in_place_scope(|scope| {
-            scope.spawn(|_| rest = Some(stories(&corpus, &fps, bands, opts)));
-            hook(&corpus, &fps);
+            scope.spawn(|_| rest = Some(stories(&corpus, &fps, buckets, &active, opts)));
+            hook(&corpus, columns);
         }),
         hook => {
-            rest = Some(stories(&corpus, &fps, bands, opts));
             if let Some(hook) = hook {
-                hook(&corpus, &fps);
+                hook(&corpus, columns);
             }
+            rest = Some(stories(&corpus, &fps, buckets, &active, opts));
         }
     }
     drop(fps);
-    let (assignments, active, more) = rest.expect("the pipeline ran")?;
+    let (assignments, more) = rest.expect("the pipeline ran")?;
     stats.candidates = more.candidates;
     stats.verified = more.verified;
     stats.timings.extend(more.timings);
@@ -447,27 +466,18 @@ pub fn cluster_corpus_with(
     })
 }
 
-/// LSH, verification, clustering and provenance of a discounted corpus with its signatures'
-/// fingerprints: one assignment per document, which documents take part (non-empty sets),
-/// and the counts and timings of these stages.
+/// Verification, clustering and provenance of a discounted corpus with its signatures'
+/// fingerprints and LSH buckets, of which `active` documents (non-empty sets) take part: one
+/// assignment per document, and the counts and timings of these stages.
 fn stories(
     corpus: &Corpus,
     fps: &[u16],
-    bands: Bands,
+    buckets: lsh::Buckets,
+    active: &[bool],
     opts: &Options,
-) -> Result<(Vec<Assignment>, Vec<bool>, Stats)> {
+) -> Result<(Vec<Assignment>, Stats)> {
     let mut stats = Stats::default();
     let (n, k) = (corpus.len(), opts.num_perm);
-    let t = Instant::now();
-    let active: Vec<bool> = (0..n).map(|i| !corpus.set(i).is_empty()).collect();
-    let sig = |d: usize| &fps[d * k..d * k + bands.bands * bands.rows];
-    let buckets = lsh::Buckets::new(
-        |d, b| lsh::fingerprint_band_key(sig(d), bands, b),
-        bands.bands,
-        &active,
-    );
-    stats.timings.push(("lsh", t.elapsed()));
-
     let t = Instant::now();
     if let Some(path) = std::env::var_os("WIRETRACE_DUMP_CANDIDATES") {
         dump_candidates(corpus, &buckets.pairs(), std::path::Path::new(&path))?;
@@ -519,11 +529,11 @@ fn stories(
         &edges,
         &order,
         opts.keep_policy,
-        &active,
+        active,
         &title_shingles,
     );
     stats.timings.push(("cluster", t.elapsed()));
-    Ok((assignments, active, stats))
+    Ok((assignments, stats))
 }
 
 /// Development aid: every candidate pair with its measures, as TSV (set

@@ -140,6 +140,23 @@ struct MateRanges {
     doc_starts: Vec<u32>,
 }
 
+/// Every band's keys with their documents, band by band, each band sorted by the top 32
+/// bits of the key (documents in order within them): an entry is the top
+/// [`COLUMN_KEY_BITS`] of the key above the document's [`COLUMN_DOC_BITS`]. The index's
+/// bucket pages are made from these without hashing every key again.
+#[derive(Debug, Default)]
+pub struct BandColumns {
+    /// One column per band.
+    pub columns: Vec<Vec<u64>>,
+}
+
+/// Bits of the document in a [`BandColumns`] entry (and the most documents of one run).
+pub const COLUMN_DOC_BITS: u32 = 30;
+/// Bits of the band key in a [`BandColumns`] entry.
+pub const COLUMN_KEY_BITS: u32 = 64 - COLUMN_DOC_BITS;
+/// The mask of the document in a [`BandColumns`] entry.
+pub const COLUMN_DOC_MASK: u64 = (1 << COLUMN_DOC_BITS) - 1;
+
 /// Band groups of [`Buckets`].
 const BAND_GROUPS: usize = 4;
 
@@ -148,16 +165,31 @@ impl Buckets {
     /// in band `b`, for `bands` bands. Documents with `active[d] == false` take no part. Keys
     /// are asked for band by band, so they need not all be in memory at once.
     pub fn new(key: impl Fn(usize, usize) -> u64 + Sync, bands: usize, active: &[bool]) -> Self {
+        Self::with_columns(key, bands, active, false).0
+    }
+
+    /// [`Buckets::new`], and with `keep` every band's keys as [`BandColumns`] (empty
+    /// without).
+    pub fn with_columns(
+        key: impl Fn(usize, usize) -> u64 + Sync,
+        bands: usize,
+        active: &[bool],
+        keep: bool,
+    ) -> (Self, BandColumns) {
         let n = active.len();
-        // Bucket entries are packed into u64s, which sort much faster than tuples. An entry
-        // keeps 32 bits of the band key: the rare extra collisions this adds only make a few
-        // more candidates, which verification removes.
-        let per_band: Vec<(Vec<u32>, Vec<u32>)> = (0..bands)
+        assert!(
+            n <= COLUMN_DOC_MASK as usize + 1,
+            "more than 2^{COLUMN_DOC_BITS} documents in one run"
+        );
+        // Bucket entries are packed into u64s, which sort much faster than tuples. Buckets
+        // are told apart by 32 bits of the band key: the rare extra collisions this adds
+        // only make a few more candidates, which verification removes.
+        let per_band: Vec<(Vec<u32>, Vec<u32>, Vec<u64>)> = (0..bands)
             .into_par_iter()
             .map(|b| {
                 let mut col: Vec<u64> = (0..n)
                     .filter(|&d| active[d])
-                    .map(|d| (key(d, b) >> 32) << 32 | d as u64)
+                    .map(|d| (key(d, b) >> COLUMN_DOC_BITS) << COLUMN_DOC_BITS | d as u64)
                     .collect();
                 // By key, documents in order within a key: stable radix passes on the key
                 // bits of values made in document order (a comparison sort took twice as
@@ -166,9 +198,19 @@ impl Buckets {
                 let (mut members, mut sizes) = (Vec::new(), Vec::new());
                 for group in col.chunk_by(|x, y| x >> 32 == y >> 32) {
                     if group.len() > 1 {
-                        members.extend(group.iter().map(|&e| e as u32));
+                        members.extend(group.iter().map(|&e| (e & COLUMN_DOC_MASK) as u32));
                         sizes.push(group.len() as u32);
                     }
+                }
+                (members, sizes, if keep { col } else { Vec::new() })
+            })
+            .collect();
+        let mut columns = Vec::new();
+        let per_band: Vec<(Vec<u32>, Vec<u32>)> = per_band
+            .into_iter()
+            .map(|(members, sizes, column)| {
+                if keep {
+                    columns.push(column);
                 }
                 (members, sizes)
             })
@@ -247,7 +289,7 @@ impl Buckets {
                 MateRanges { ranges, doc_starts }
             })
             .collect();
-        Buckets { members, n, groups }
+        (Buckets { members, n, groups }, BandColumns { columns })
     }
 
     /// Number of documents.

@@ -136,6 +136,10 @@ impl Params {
         } else {
             return Err(bad("shingle kind"));
         };
+        // Pages are built from LSH's band columns, a group of them at a time.
+        if !(7..=crate::lsh::COLUMN_KEY_BITS - buckets::FINE_BITS).contains(&self.page_bits) {
+            return Err(bad("page layout"));
+        }
         Ok(Options {
             normalize: NormalizeOptions {
                 markup: self.markup,

@@ -267,7 +267,6 @@ impl Probe {
             bands: params.bands,
             rows: params.rows,
         };
-        let k = opts.num_perm;
         let mut kept_widespread = Vec::new();
         let mut entries = PageEntries::default();
         let mut boilerplate = Boilerplate::default();
@@ -311,13 +310,9 @@ impl Probe {
             },
             // The batch's band keys, looked up in the index while the batch's own stories
             // are found (beside the rest of the pipeline, when there is an index to read).
-            Some(|c: &Corpus, fps: &[u16]| {
+            Some(|c: &Corpus, columns: lsh::BandColumns| {
                 let t = Instant::now();
-                let key = |d: usize, b: usize| {
-                    lsh::fingerprint_band_key(&fps[d * k..(d + 1) * k], bands, b)
-                };
-                let active = |d: usize| !c.set(d).is_empty();
-                entries = PageEntries::build(c.len(), active, key, bands.bands, params.page_bits);
+                entries = PageEntries::from_columns(columns, params.page_bits);
                 looked_up = min_shared.and_then(|min_shared| {
                     candidates(conn, path, &entries, c.len(), params.page_bits, min_shared)
                 });
@@ -544,10 +539,15 @@ fn candidates(
     Ok(shared_at_least(out, batch_bits, min_shared))
 }
 
+/// Pages built together by [`PageEntries::from_columns`] (2^[`GROUP_BITS`]): at 200,000
+/// documents a group's entries (about 90 KB) stay in cache while they are spread over its
+/// pages.
+const GROUP_BITS: u32 = 7;
+const GROUP_PAGES: usize = 1 << GROUP_BITS;
+
 /// A batch's LSH band keys as the index stores them: for each page (the top `page_bits` bits
-/// of a key) the entries `(next 16 key bits) << 32 | document`, sorted. Built by counting
-/// sort on the page, at 8 bytes an entry (117 a document): a sort of (key, document) pairs
-/// took twice the memory (374 MB at 200,000 documents) and a second more.
+/// of a key) the entries `(next 16 key bits) << 32 | document`, sorted; 8 bytes an entry
+/// (117 a document).
 #[derive(Debug, Default)]
 pub struct PageEntries {
     /// Pages with entries, ascending.
@@ -558,135 +558,92 @@ pub struct PageEntries {
 }
 
 impl PageEntries {
-    /// The entries of `bands` keys per document (`key(d, b)`) of the `n` documents for
-    /// which `active` holds.
-    pub fn build(
-        n: usize,
-        active: impl Fn(usize) -> bool + Sync,
-        key: impl Fn(usize, usize) -> u64 + Sync,
-        bands: usize,
-        page_bits: u32,
-    ) -> Self {
+    /// The entries of the band keys of `columns` (LSH's, see [`lsh::BandColumns`]), in
+    /// `2^page_bits` pages.
+    ///
+    /// Each band's column is sorted by key, so the keys of a run of pages are one slice of
+    /// every column: pages are built a group of [`GROUP_PAGES`] at a time, in parallel, each
+    /// group's entries gathered from the columns, spread over its pages (in cache) and
+    /// sorted within them. Hashing every key again and spreading the entries over all pages
+    /// of hundreds of megabytes in two passes took twice as long.
+    pub fn from_columns(columns: lsh::BandColumns, page_bits: u32) -> Self {
+        assert!(
+            (GROUP_BITS..=lsh::COLUMN_KEY_BITS - buckets::FINE_BITS).contains(&page_bits),
+            "pages of {page_bits} bits"
+        );
+        let columns = columns.columns;
+        // An entry of a column holds the key's top bits where the key has them.
         let (page_of, fine_of) = key_parts(page_bits);
-        let slots = 1usize << page_bits;
-        // A counting sort on the page, in parallel over a few ranges of documents: each range
-        // counts its entries per page. Keys are hashed again to be placed rather than held:
-        // holding them is the memory this layout saves.
-        let per = n.div_ceil(2 * rayon::current_num_threads()).max(1);
-        let ranges: Vec<std::ops::Range<usize>> =
-            (0..n).step_by(per).map(|s| s..(s + per).min(n)).collect();
-        let counts: Vec<Vec<u32>> = ranges
+        let groups = 1usize << (page_bits - GROUP_BITS);
+        let group_of = |e: u64| (page_of(e) >> GROUP_BITS) as usize;
+        // Where each group starts in each column.
+        let cuts: Vec<Vec<usize>> = columns
             .par_iter()
-            .map(|r| {
-                let mut c = vec![0u32; slots];
-                for d in r.clone().filter(|&d| active(d)) {
-                    for b in 0..bands {
-                        c[page_of(key(d, b)) as usize] += 1;
-                    }
-                }
-                c
+            .map(|col| {
+                (0..=groups)
+                    .map(|g| col.partition_point(|&e| group_of(e) < g))
+                    .collect()
             })
             .collect();
-        let mut starts = Vec::with_capacity(slots + 1);
-        let mut total = 0usize;
-        for page in 0..slots {
-            starts.push(total);
-            total += counts.iter().map(|c| c[page] as usize).sum::<usize>();
+        let mut group_starts = Vec::with_capacity(groups + 1);
+        let mut total = 0;
+        for g in 0..groups {
+            group_starts.push(total);
+            total += cuts.iter().map(|c| c[g + 1] - c[g]).sum::<usize>();
         }
-        starts.push(total);
-        // Placing an entry straight into its page is a random write into hundreds of
-        // megabytes (0.85-1.1 s at 200,000 documents). So in two passes: first into one of
-        // 128 groups of pages (as many write streams, each in cache), with the page's low
-        // bits beside it; then each group, about a megabyte, into its pages (0.25-0.3 s for
-        // both; 512 groups were slower).
-        let low_bits = page_bits.saturating_sub(7).min(16);
-        let groups = 1usize << (page_bits - low_bits);
-        let group_start = |g: usize| starts[g << low_bits];
-        let mut staged = vec![0u64; total];
-        let mut low = vec![0u16; total];
-        {
-            // Group by group, range by range: each range's part of each group.
-            let mut parts: Vec<Vec<(&mut [u64], &mut [u16])>> = (0..ranges.len())
-                .map(|_| Vec::with_capacity(groups))
-                .collect();
-            let (mut rest, mut rest_low) = (staged.as_mut_slice(), low.as_mut_slice());
-            for g in 0..groups {
-                let pages = g << low_bits..(g + 1) << low_bits;
-                for (r, c) in counts.iter().enumerate() {
-                    let len: usize = c[pages.clone()].iter().map(|&x| x as usize).sum();
-                    let (head, tail) = std::mem::take(&mut rest).split_at_mut(len);
-                    let (head_low, tail_low) = std::mem::take(&mut rest_low).split_at_mut(len);
-                    parts[r].push((head, head_low));
-                    rest = tail;
-                    rest_low = tail_low;
-                }
-            }
-            let mask = (1u64 << low_bits) - 1;
-            ranges
-                .par_iter()
-                .zip(parts.par_iter_mut())
-                .for_each(|(r, out)| {
-                    let mut at = vec![0usize; groups];
-                    for d in r.clone().filter(|&d| active(d)) {
-                        for b in 0..bands {
-                            let k = key(d, b);
-                            let p = page_of(k);
-                            let g = (p >> low_bits) as usize;
-                            let (entries, lows) = &mut out[g];
-                            entries[at[g]] = u64::from(fine_of(k)) << 32 | d as u64;
-                            lows[at[g]] = (p & mask) as u16;
-                            at[g] += 1;
-                        }
-                    }
-                });
-        }
+        group_starts.push(total);
         let mut items = vec![0u64; total];
-        {
-            // A group's entries are staged at the same places its pages take in `items`.
-            let mut pieces = Vec::with_capacity(groups);
-            let (mut rest, mut rest_in, mut rest_low) =
-                (items.as_mut_slice(), staged.as_slice(), low.as_slice());
-            for g in 0..groups {
-                let len = group_start(g + 1) - group_start(g);
-                let (head, tail) = std::mem::take(&mut rest).split_at_mut(len);
-                let (head_in, tail_in) = rest_in.split_at(len);
-                let (head_low, tail_low) = rest_low.split_at(len);
-                pieces.push((g, head, head_in, head_low));
-                rest = tail;
-                rest_in = tail_in;
-                rest_low = tail_low;
-            }
-            pieces.into_par_iter().for_each(|(g, out, entries, lows)| {
-                let base = group_start(g);
-                let mut at: Vec<usize> = (g << low_bits..(g + 1) << low_bits)
-                    .map(|p| starts[p] - base)
-                    .collect();
-                for (&e, &l) in entries.iter().zip(lows) {
-                    let slot = &mut at[l as usize];
-                    out[*slot] = e;
-                    *slot += 1;
-                }
-            });
-        }
-        drop(staged);
-        drop(low);
-        // Sort inside each page.
-        let mut pieces = Vec::new();
+        let mut pieces = Vec::with_capacity(groups);
         let mut rest = items.as_mut_slice();
-        for w in starts.windows(2) {
-            let (head, tail) = rest.split_at_mut(w[1] - w[0]);
-            if head.len() > 1 {
-                pieces.push(head);
-            }
+        for g in 0..groups {
+            let (head, tail) =
+                std::mem::take(&mut rest).split_at_mut(group_starts[g + 1] - group_starts[g]);
+            pieces.push((g, head));
             rest = tail;
         }
-        pieces.into_par_iter().for_each(|p| p.sort_unstable());
+        let page_mask = (1u64 << GROUP_BITS) - 1;
+        let counts: Vec<[u32; GROUP_PAGES]> = pieces
+            .into_par_iter()
+            .map(|(g, out)| {
+                let runs = || {
+                    cuts.iter()
+                        .zip(&columns)
+                        .flat_map(|(c, col)| &col[c[g]..c[g + 1]])
+                };
+                let mut counts = [0u32; GROUP_PAGES];
+                for &e in runs() {
+                    counts[(page_of(e) & page_mask) as usize] += 1;
+                }
+                let mut at = [0u32; GROUP_PAGES];
+                let mut sum = 0;
+                for (a, &c) in at.iter_mut().zip(&counts) {
+                    *a = sum;
+                    sum += c;
+                }
+                for &e in runs() {
+                    let slot = &mut at[(page_of(e) & page_mask) as usize];
+                    out[*slot as usize] = u64::from(fine_of(e)) << 32 | (e & lsh::COLUMN_DOC_MASK);
+                    *slot += 1;
+                }
+                let mut start = 0;
+                for &c in &counts {
+                    out[start..start + c as usize].sort_unstable();
+                    start += c as usize;
+                }
+                counts
+            })
+            .collect();
+        drop(columns);
         let mut pages = Vec::new();
         let mut bounds = Vec::new();
-        for (page, w) in starts.windows(2).enumerate() {
-            if w[1] > w[0] {
-                pages.push(page as u64);
-                bounds.push(w[0]);
+        let mut at = 0;
+        for (g, counts) in counts.iter().enumerate() {
+            for (p, &c) in counts.iter().enumerate() {
+                if c > 0 {
+                    pages.push(((g << GROUP_BITS) + p) as u64);
+                    bounds.push(at);
+                    at += c as usize;
+                }
             }
         }
         bounds.push(total);
@@ -819,15 +776,16 @@ mod tests {
 
     #[test]
     fn page_entries_group_every_active_key_by_page_sorted() {
+        // Keys crowded (repeats, so buckets) and spread over all bits.
         let key = |d: usize, b: usize| crate::shingle::mix64((d * 7 + b) as u64 / 3);
-        let active = |d: usize| d % 5 != 3;
-        // Pages are placed in two passes, by group of pages (the top half of the page bits)
-        // and then by page: odd and even page bits, and the default.
-        for page_bits in [1, 7, 8, 18] {
-            let e = PageEntries::build(2000, active, key, 6, page_bits);
+        let active: Vec<bool> = (0..2000).map(|d| d % 5 != 3).collect();
+        // Pages are built a group at a time: one group, a few, and the default.
+        for page_bits in [7, 8, 11, 18] {
+            let (_, columns) = lsh::Buckets::with_columns(key, 6, &active, true);
+            let e = PageEntries::from_columns(columns, page_bits);
             let (page_of, fine_of) = key_parts(page_bits);
             let mut expected: Vec<(u64, u64)> = (0..2000)
-                .filter(|&d| active(d))
+                .filter(|&d| active[d])
                 .flat_map(|d| (0..6).map(move |b| (d, b)))
                 .map(|(d, b)| {
                     (

@@ -350,24 +350,22 @@ pub fn cluster_corpus(corpus: Corpus, opts: &Options, stats: Stats) -> Result<De
         stats,
         Boilerplate::learn,
         None::<fn(&Corpus, lsh::BandColumns)>,
-        false,
+        None::<fn(&Corpus)>,
     )
 }
 
-/// [`cluster_corpus`] with two hooks for the index: `boilerplate` learns the boilerplate of
-/// the corpus for a document-frequency cut (the index joins what it learned before), and
-/// `signatures` sees the discounted corpus and every band key of its signatures (as
-/// [`lsh::BandColumns`], which it takes over) once LSH has run. With `beside`, it runs on
-/// the calling thread while the later stages run on the pool (for work that waits, like
-/// reading a database); without, before them (for work that would only compete with them
-/// for the cores and the memory).
+/// [`cluster_corpus`] with hooks for the index: `boilerplate` learns the boilerplate of the
+/// corpus for a document-frequency cut (the index joins what it learned before); `columns`
+/// takes over every band key of the signatures (as [`lsh::BandColumns`]) once LSH has run,
+/// before the later stages; `beside` runs on the calling thread while the later stages run on
+/// the pool (for work that waits, like reading or writing a database).
 pub fn cluster_corpus_with(
     mut corpus: Corpus,
     opts: &Options,
     mut stats: Stats,
     boilerplate: impl FnOnce(&Corpus, u32) -> Boilerplate,
-    signatures: Option<impl FnOnce(&Corpus, lsh::BandColumns)>,
-    beside: bool,
+    columns: Option<impl FnOnce(&Corpus, lsh::BandColumns)>,
+    beside: Option<impl FnOnce(&Corpus)>,
 ) -> Result<Dedup> {
     if opts.num_perm == 0 {
         return Err(Error::Usage("--num-perm must be at least 1".into()));
@@ -425,30 +423,27 @@ pub fn cluster_corpus_with(
     let t = Instant::now();
     let active: Vec<bool> = (0..n).map(|i| !corpus.set(i).is_empty()).collect();
     let sig = |d: usize| &fps[d * k..d * k + bands.bands * bands.rows];
-    let (buckets, columns) = lsh::Buckets::with_columns(
+    let (buckets, band_columns) = lsh::Buckets::with_columns(
         |d, b| lsh::fingerprint_band_key(sig(d), bands, b),
         bands.bands,
         &active,
-        signatures.is_some(),
+        columns.is_some(),
     );
     stats.timings.push(("lsh", t.elapsed()));
 
-    // The rest of the pipeline needs nothing from the hook, and the index's hook reads the
-    // database on this thread (its connection stays here): the two run side by side.
-    // Without `beside` the hook goes first, so that the band columns it is given are gone
-    // before verification takes its memory.
+    // The columns go before verification takes its memory.
+    if let Some(hook) = columns {
+        hook(&corpus, band_columns);
+    }
+    // The rest of the pipeline needs nothing from the hook beside it, and the index's hook
+    // uses the database on this thread (its connection stays here): the two run side by side.
     let mut rest = None;
-    match signatures {
-        Some(hook) if beside => rayon::in_place_scope(|scope| {
+    match beside {
+        Some(hook) => rayon::in_place_scope(|scope| {
             scope.spawn(|_| rest = Some(stories(&corpus, &fps, buckets, &active, opts)));
-            hook(&corpus, columns);
+            hook(&corpus);
         }),
-        hook => {
-            if let Some(hook) = hook {
-                hook(&corpus, columns);
-            }
-            rest = Some(stories(&corpus, &fps, buckets, &active, opts));
-        }
+        None => rest = Some(stories(&corpus, &fps, buckets, &active, opts)),
     }
     drop(fps);
     let (assignments, more) = rest.expect("the pipeline ran")?;

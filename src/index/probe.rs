@@ -177,8 +177,6 @@ pub struct BatchMatch {
 pub struct Probe {
     /// The batch clustered on its own (discounted sets, one assignment per document).
     pub dedup: Dedup,
-    /// Every band key of the batch with its document, in the index's page layout.
-    pub entries: PageEntries,
     /// Per batch document, the indexed documents it was verified against, best first.
     pub index: Vec<Vec<Match>>,
     /// The corpus-wide boilerplate used: the index's joined to the batch's, sorted.
@@ -251,7 +249,8 @@ fn outlet_learning_corpus(
 
 impl Probe {
     /// Runs the batch `corpus` through the pipeline and against the index behind `conn`
-    /// (`path` names it in errors).
+    /// (`path` names it in errors). `store_entries`, when given, is handed the batch's bucket
+    /// entries once they are looked up, while the batch's own stories are still being found.
     pub fn run(
         conn: &Connection,
         path: &Path,
@@ -259,6 +258,7 @@ impl Probe {
         corpus: Corpus,
         opts: &Options,
         mut stats: Stats,
+        store_entries: Option<StoreEntries>,
     ) -> Result<Probe> {
         let stored_wide = store::widespread(conn, path)?;
         let pages = store::outlet_pages(conn, path, &corpus.sources)?;
@@ -268,7 +268,7 @@ impl Probe {
             rows: params.rows,
         };
         let mut kept_widespread = Vec::new();
-        let mut entries = PageEntries::default();
+        let entries = std::cell::Cell::new(None);
         let mut boilerplate = Boilerplate::default();
         // Samples of the raw sets, to be discounted like the indexed ones (not needed against
         // an empty index).
@@ -277,7 +277,12 @@ impl Probe {
         let min_shared =
             store::last_number(conn, path).map(|last| min_shared_bands(last, bands.bands));
         let mut looked_up: Result<Vec<(u32, u32)>> = Ok(Vec::new());
-        let mut lookup_time = std::time::Duration::ZERO;
+        let (mut build_time, mut lookup_time) = Default::default();
+        let (mut stored, mut store_time) = (Ok(()), std::time::Duration::ZERO);
+        // Reading the index waits on the database, and so does writing the batch's entries
+        // into it: both run beside the batch's own verification (against an empty index
+        // there is nothing to read).
+        let beside = against_index || store_entries.is_some();
         let cut = params.sample_cut();
         let dedup = dedup::cluster_corpus_with(
             corpus,
@@ -308,24 +313,33 @@ impl Probe {
                 kept_widespread = b.widespread_sorted();
                 b
             },
-            // The batch's band keys, looked up in the index while the batch's own stories
-            // are found (beside the rest of the pipeline, when there is an index to read).
-            Some(|c: &Corpus, columns: lsh::BandColumns| {
+            // The batch's band keys in the index's layout.
+            Some(|_: &Corpus, columns: lsh::BandColumns| {
                 let t = Instant::now();
-                entries = PageEntries::from_columns(columns, params.page_bits);
+                entries.set(Some(PageEntries::from_columns(columns, params.page_bits)));
+                build_time = t.elapsed();
+            }),
+            // Looked up in the index and stored into it while the batch's own stories are
+            // found.
+            beside.then_some(|c: &Corpus| {
+                // Taken, so that they are gone as soon as they are stored.
+                let entries = entries.take().expect("the entries are built first");
+                let t = Instant::now();
                 looked_up = min_shared.and_then(|min_shared| {
                     candidates(conn, path, &entries, c.len(), params.page_bits, min_shared)
                 });
                 lookup_time = t.elapsed();
+                if let Some(store) = store_entries {
+                    let t = Instant::now();
+                    stored = store(&entries);
+                    store_time = t.elapsed();
+                }
             }),
-            // Against an empty index there is nothing to read: building the entries would
-            // only compete with the batch's own stories.
-            against_index,
         )?;
+        stored?;
         let mut probe = Probe {
             index: vec![Vec::new(); dedup.corpus.len()],
             dedup,
-            entries,
             widespread: kept_widespread,
             boilerplate,
             raw_samples,
@@ -342,7 +356,14 @@ impl Probe {
             .dedup
             .stats
             .timings
-            .push(("index lookup", lookup_time));
+            .push(("index lookup", build_time + lookup_time));
+        if store_time > std::time::Duration::ZERO {
+            probe
+                .dedup
+                .stats
+                .timings
+                .push(("store entries", store_time));
+        }
         let t = Instant::now();
         probe.verify(conn, path, params, opts, &candidates)?;
         probe
@@ -538,6 +559,9 @@ fn candidates(
     })?;
     Ok(shared_at_least(out, batch_bits, min_shared))
 }
+
+/// What stores a batch's bucket entries into the index (see [`Probe::run`]).
+pub type StoreEntries<'a> = &'a mut dyn FnMut(&PageEntries) -> Result<()>;
 
 /// Pages built together by [`PageEntries::from_columns`] (2^[`GROUP_BITS`]): at 200,000
 /// documents a group's entries (about 90 KB) stay in cache while they are spread over its

@@ -2,7 +2,7 @@
 //! writes of `add`, `remove`, `check` and `stats`.
 
 use super::buckets::{self, Entry};
-use super::probe::Probe;
+use super::probe::{PageEntries, Probe};
 use super::{sample, Params, FORMAT};
 use crate::dedup::{self, Invalid, Options, Stats};
 use crate::error::{Error, Result};
@@ -101,10 +101,14 @@ fn open_write(path: &Path, wait: Duration) -> Result<(Connection, bool)> {
     })
     .map_err(db(path))?;
     // FULL: a committed add survives a power cut too (one fsync per add). The big cache keeps
-    // the pages an add rewrites in memory until commit.
-    conn.execute_batch(
-        "PRAGMA synchronous=FULL; PRAGMA cache_size=-262144; PRAGMA journal_size_limit=67108864;",
-    )
+    // the pages an add rewrites in memory until commit. A new index is only appended to (its
+    // id index is built at the end), so a small cache lets its pages go to the file while the
+    // batch is still being verified (first add of 200,000 documents: peak RSS 1,100 -> 960-980
+    // MB, write 0.77-0.84 -> 0.64-0.70 s).
+    let cache_kib = if new { 32768 } else { 262144 };
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous=FULL; PRAGMA cache_size=-{cache_kib}; PRAGMA journal_size_limit=67108864;"
+    ))
     .map_err(db(path))?;
     Ok((conn, new))
 }
@@ -254,7 +258,7 @@ impl Index {
             timings: vec![("read+shingle", t.elapsed())],
             ..Stats::default()
         };
-        let probe = Probe::run(&tx, &self.path, &self.params, corpus, &opts, stats)?;
+        let probe = Probe::run(&tx, &self.path, &self.params, corpus, &opts, stats, None)?;
         tx.finish().map_err(db(&self.path))?;
         Ok((probe, invalid))
     }
@@ -358,9 +362,26 @@ pub fn add(
         timings: vec![("read+shingle", t.elapsed())],
         ..Stats::default()
     };
-    let probe = Probe::run(&tx, path, &params, corpus, &opts, stats)?;
+    let n = corpus.len();
+    let base = first_number(&tx, path, n)?;
+    let removed = removed_numbers(&tx, path)?;
+    // The bucket entries need only the batch's band keys and numbers: they are written while
+    // the batch's stories are found.
+    let mut store = |entries: &PageEntries| {
+        let batch = entries.pages().map(|(page, group)| {
+            let mut entries: Vec<Entry> = group
+                .iter()
+                .map(|&e| ((e >> 32) as u32, base + e as u32))
+                .collect();
+            entries.sort_unstable();
+            entries.dedup();
+            (page, entries)
+        });
+        buckets::write(&tx, path, batch, n as u64, &removed, false)
+    };
+    let probe = Probe::run(&tx, path, &params, corpus, &opts, stats, Some(&mut store))?;
     let t = Instant::now();
-    write_batch(&tx, path, &params, &probe, &mut report)?;
+    write_batch(&tx, path, &params, &probe, base, &mut report)?;
     tx.commit().map_err(db(path))?;
     if new {
         switch_to_wal(&conn);
@@ -380,24 +401,12 @@ fn write_batch(
     path: &Path,
     params: &Params,
     probe: &Probe,
+    base: u32,
     report: &mut AddReport,
 ) -> Result<()> {
     let corpus = &probe.dedup.corpus;
     let n = corpus.len();
-    let max_n = |table: &str| -> Result<i64> {
-        tx.query_row(
-            &format!("SELECT coalesce(max(n), 0) FROM {table}"),
-            [],
-            |r| r.get(0),
-        )
-        .map_err(db(path))
-    };
-    // Numbers are never reused: bucket entries of removed documents may still name theirs.
-    let base = max_n("docs")?.max(max_n("removed")?) + 1;
-    if base + n as i64 > i64::from(u32::MAX) {
-        return Err(index_error(path, "the index is full (2^32 documents)"));
-    }
-    let number = |d: usize| (base + d as i64) as u32;
+    let number = |d: usize| base + d as u32;
 
     // A story of the batch that matched the index joins the indexed story of its best
     // match; otherwise it is a new story, numbered by its first version.
@@ -462,18 +471,6 @@ fn write_batch(
     tx.execute_batch("CREATE UNIQUE INDEX IF NOT EXISTS docs_id ON docs(id)")
         .map_err(db(path))?;
 
-    let removed = removed_numbers(tx, path)?;
-    let batch = probe.entries.pages().map(|(page, group)| {
-        let mut entries: Vec<Entry> = group
-            .iter()
-            .map(|&e| ((e >> 32) as u32, number(e as u32 as usize)))
-            .collect();
-        entries.sort_unstable();
-        entries.dedup();
-        (page, entries)
-    });
-    buckets::write(tx, path, batch, n as u64, &removed, false)?;
-
     let bytes = |v: &[u32]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
     tx.execute(
         "INSERT OR REPLACE INTO boilerplate(kind, outlet, shingles) VALUES ('corpus', '', ?1)",
@@ -488,6 +485,24 @@ fn write_batch(
             .map_err(db(path))?;
     }
     Ok(())
+}
+
+/// The number of the first of `n` documents added to the index behind `tx`. Numbers are
+/// never reused: bucket entries of removed documents may still name theirs.
+fn first_number(tx: &Connection, path: &Path, n: usize) -> Result<u32> {
+    let max_n = |table: &str| -> Result<i64> {
+        tx.query_row(
+            &format!("SELECT coalesce(max(n), 0) FROM {table}"),
+            [],
+            |r| r.get(0),
+        )
+        .map_err(db(path))
+    };
+    let base = max_n("docs")?.max(max_n("removed")?) + 1;
+    if base + n as i64 > i64::from(u32::MAX) {
+        return Err(index_error(path, "the index is full (2^32 documents)"));
+    }
+    Ok(base as u32)
 }
 
 /// Opens the existing index at `path` to change it: `f` runs in one transaction that holds

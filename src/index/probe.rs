@@ -313,8 +313,9 @@ impl Probe {
                 kept_widespread = b.widespread_sorted();
                 b
             },
-            // The batch's band keys in the index's layout.
-            Some(|_: &Corpus, columns: lsh::BandColumns| {
+            // The batch's band keys in the index's layout, when there is something to do
+            // with them.
+            beside.then_some(|_: &Corpus, columns: lsh::BandColumns| {
                 let t = Instant::now();
                 entries.set(Some(PageEntries::from_columns(columns, params.page_bits)));
                 build_time = t.elapsed();

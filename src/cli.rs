@@ -284,6 +284,7 @@ impl DedupArgs {
                 KeepArg::Earliest => KeepPolicy::Earliest,
                 KeepArg::Longest => KeepPolicy::Longest,
             },
+            parents: true,
         })
     }
 }

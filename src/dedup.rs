@@ -47,6 +47,9 @@ pub struct Options {
     pub skip_invalid: bool,
     /// Which version of a story is kept.
     pub keep_policy: KeepPolicy,
+    /// Find each version's parent (else every later version's parent is its story's origin,
+    /// for callers that need only the stories).
+    pub parents: bool,
 }
 
 impl Default for Options {
@@ -71,6 +74,7 @@ impl Default for Options {
             fields: Fields::default(),
             skip_invalid: false,
             keep_policy: KeepPolicy::Earliest,
+            parents: true,
         }
     }
 }
@@ -518,15 +522,19 @@ fn stories(
         );
         set
     };
-    let assignments = crate::provenance::assign(
-        corpus,
-        &labels,
-        &edges,
-        &order,
-        opts.keep_policy,
-        active,
-        &title_shingles,
-    );
+    let assignments = if opts.parents {
+        crate::provenance::assign(
+            corpus,
+            &labels,
+            &edges,
+            &order,
+            opts.keep_policy,
+            active,
+            &title_shingles,
+        )
+    } else {
+        crate::provenance::assign_origins(corpus, &labels, &order, opts.keep_policy, active)
+    };
     stats.timings.push(("cluster", t.elapsed()));
     Ok((assignments, stats))
 }

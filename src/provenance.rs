@@ -57,6 +57,66 @@ fn unexplained(d: &[u32], p: &[u32], skip: &[u32]) -> Vec<u32> {
     out
 }
 
+/// The origin of each label: its earliest member (`u32::MAX` for labels no document has).
+fn origins(labels: &[u32], rank: &[u32]) -> Vec<u32> {
+    let mut origin_of = vec![u32::MAX; labels.len()];
+    for (i, &l) in labels.iter().enumerate() {
+        let o = origin_of[l as usize];
+        if o == u32::MAX || rank[i] < rank[o as usize] {
+            origin_of[l as usize] = i as u32;
+        }
+    }
+    origin_of
+}
+
+/// The kept version of each label, by `policy`.
+fn kept_versions(
+    corpus: &Corpus,
+    labels: &[u32],
+    rank: &[u32],
+    origin_of: &[u32],
+    policy: KeepPolicy,
+) -> Vec<u32> {
+    let mut kept = origin_of.to_vec();
+    if policy == KeepPolicy::Longest {
+        for (i, &l) in labels.iter().enumerate() {
+            let k = kept[l as usize] as usize;
+            let (li, lk) = (corpus.docs[i].len, corpus.docs[k].len);
+            if li > lk || (li == lk && rank[i] < rank[k]) {
+                kept[l as usize] = i as u32;
+            }
+        }
+    }
+    kept
+}
+
+/// [`assign`] without looking for parents, for those who need only the stories (an index
+/// `add`): every later version's parent is its story's origin, with no similarity.
+pub fn assign_origins(
+    corpus: &Corpus,
+    labels: &[u32],
+    rank: &[u32],
+    policy: KeepPolicy,
+    active: &[bool],
+) -> Vec<Assignment> {
+    let origin_of = origins(labels, rank);
+    let kept = kept_versions(corpus, labels, rank, &origin_of, policy);
+    labels
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| {
+            let origin = origin_of[l as usize];
+            Assignment {
+                cluster: origin,
+                parent: (origin != i as u32).then_some(origin),
+                similarity: None,
+                duplicate: kept[l as usize] != i as u32,
+                empty: !active[i],
+            }
+        })
+        .collect()
+}
+
 /// Origin, parent, similarity and the kept version for every document of every story.
 /// `labels` come from [`crate::cluster::cluster`]; `active[i]` is false for empty documents.
 pub fn assign(
@@ -69,15 +129,7 @@ pub fn assign(
     title_shingles: &(dyn Fn(&str) -> Vec<u32> + Sync),
 ) -> Vec<Assignment> {
     let n = labels.len();
-    // The origin of each label: its earliest member.
-    let mut origin_of = vec![u32::MAX; n];
-    for i in 0..n {
-        let l = labels[i] as usize;
-        let o = origin_of[l];
-        if o == u32::MAX || rank[i] < rank[o as usize] {
-            origin_of[l] = i as u32;
-        }
-    }
+    let origin_of = origins(labels, rank);
     // Parent: the earlier neighbour in the same story that explains most of this version
     // (its share of this version's shingles, in steps of 0.1: finer is noise), and among
     // those the earliest, since republishers mostly copy the original (parent accuracy on
@@ -186,18 +238,7 @@ pub fn assign(
             *b = c;
         }
     }
-    // The kept version of each story.
-    let mut kept = origin_of.clone();
-    if policy == KeepPolicy::Longest {
-        for i in 0..n {
-            let l = labels[i] as usize;
-            let k = kept[l] as usize;
-            let (li, lk) = (corpus.docs[i].len, corpus.docs[k].len);
-            if li > lk || (li == lk && rank[i] < rank[k]) {
-                kept[l] = i as u32;
-            }
-        }
-    }
+    let kept = kept_versions(corpus, labels, rank, &origin_of, policy);
     (0..n)
         .map(|i| {
             let l = labels[i] as usize;
@@ -329,6 +370,18 @@ mod tests {
             !b[0].duplicate && b[1].duplicate,
             "the longest version is kept"
         );
+        // Without parents: the same stories, origins and kept versions; every later
+        // version's parent is the origin.
+        for (policy, full) in [(KeepPolicy::Earliest, &a), (KeepPolicy::Longest, &b)] {
+            let o = assign_origins(&corpus, &labels, &rank, policy, &[true, true, false]);
+            for (o, f) in o.iter().zip(full.iter()) {
+                assert_eq!((o.cluster, o.duplicate), (f.cluster, f.duplicate));
+                assert_eq!(o.similarity, None);
+            }
+            let parents: Vec<Option<u32>> = o.iter().map(|x| x.parent).collect();
+            assert_eq!(parents, [Some(1), None, Some(1)]);
+            assert!(!o[0].empty && o[2].empty);
+        }
     }
 
     /// The wire original, a cut republication with a rewritten headline, and a copy of that

@@ -331,7 +331,11 @@ pub fn add(
             p
         }
     };
-    let opts = params.options(base)?;
+    // The index keeps each version's story, not its parent.
+    let opts = Options {
+        parents: false,
+        ..params.options(base)?
+    };
     let mut report = AddReport::default();
     let t = Instant::now();
     let (corpus, invalid, bytes) = dedup::read_corpus(inputs, &opts, progress)?;

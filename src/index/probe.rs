@@ -46,82 +46,57 @@ fn min_shared_bands(indexed: u32, bands: usize) -> usize {
     }
 }
 
-/// The distinct pairs `(indexed, batch)` of `keys` (`indexed << batch_bits | batch`, one per
-/// band key they share) found at least `min` times, sorted.
-fn shared_at_least(mut keys: Vec<u64>, batch_bits: u32, min: usize) -> Vec<(u32, u32)> {
-    radix_sort_u64(&mut keys);
-    let mask = (1u64 << batch_bits) - 1;
-    keys.chunk_by(|a, b| a == b)
-        .filter(|run| run.len() >= min)
-        .map(|run| ((run[0] >> batch_bits) as u32, (run[0] & mask) as u32))
-        .collect()
+/// Parts of the indexed documents' number range [`SharedKeys`] spreads its pairs over.
+const PART_BITS: u32 = 10;
+
+/// The (indexed, batch) document pairs found under shared band keys, once per key, counted
+/// to keep those that share enough keys. The pairs are spread as they come over
+/// 2^[`PART_BITS`] parts by the indexed document's top bits: each part, a few thousand pairs,
+/// is then sorted in cache, the parts in parallel, and the parts in order are the pairs in
+/// order. One sort of the few million pairs of a check took 80 ms of its lookup.
+struct SharedKeys {
+    parts: Vec<Vec<u64>>,
+    /// Indexed document `s` goes to part `s >> shift` (the last part takes any beyond).
+    shift: u32,
+    /// Bits of a batch document number: a pair is `indexed << batch_bits | batch`.
+    batch_bits: u32,
 }
 
-/// Sorts `v` by radix, in place: one pass spreads the values over 2,048 buckets by their top
-/// 11 bits (swapping each into its bucket: the few million (indexed, batch) keys of a check
-/// need no second array of their size), then each bucket, a few thousand values in cache, is
-/// sorted on the bits below, 11 a pass. A parallel comparison sort took 70-100 ms of the
-/// lookup, on a pool busy with the batch's own stories.
-fn radix_sort_u64(v: &mut [u64]) {
-    const BITS: u32 = 11;
-    const BUCKETS: usize = 1 << BITS;
-    if v.len() < 2 * BUCKETS {
-        v.sort_unstable();
-        return;
-    }
-    let top = v.iter().copied().max().unwrap_or(0);
-    let shift = (u64::BITS - top.leading_zeros()).saturating_sub(BITS);
-    let mut ends = [0usize; BUCKETS];
-    for &x in v.iter() {
-        ends[(x >> shift) as usize] += 1;
-    }
-    let mut next = [0usize; BUCKETS];
-    let mut sum = 0;
-    for (n, e) in next.iter_mut().zip(ends.iter_mut()) {
-        *n = sum;
-        sum += *e;
-        *e = sum;
-    }
-    let starts = next;
-    for b in 0..BUCKETS {
-        while next[b] < ends[b] {
-            let d = (v[next[b]] >> shift) as usize;
-            if d == b {
-                next[b] += 1;
-            } else {
-                v.swap(next[b], next[d]);
-                next[d] += 1;
-            }
+impl SharedKeys {
+    /// Pairs of indexed documents numbered up to about `last` with `batch` batch documents.
+    fn new(last: u32, batch: usize) -> Self {
+        let bits = u32::BITS - last.leading_zeros();
+        let shift = bits.saturating_sub(PART_BITS);
+        SharedKeys {
+            parts: vec![Vec::new(); ((last >> shift) as usize + 1).min(1 << PART_BITS)],
+            shift,
+            batch_bits: (usize::BITS - batch.leading_zeros()).max(1),
         }
     }
-    let mut buf = Vec::new();
-    for b in 0..BUCKETS {
-        let bucket = &mut v[starts[b]..ends[b]];
-        buf.resize(bucket.len(), 0);
-        let (mut src, mut dst): (&mut [u64], &mut [u64]) = (bucket, &mut buf);
-        let passes = shift.div_ceil(BITS);
-        for p in 0..passes {
-            let at = BITS * p;
-            let mut counts = [0u32; BUCKETS];
-            for &x in src.iter() {
-                counts[(x >> at) as usize & (BUCKETS - 1)] += 1;
-            }
-            let mut sum = 0;
-            for c in counts.iter_mut() {
-                let n = *c;
-                *c = sum;
-                sum += n;
-            }
-            for &x in src.iter() {
-                let slot = &mut counts[(x >> at) as usize & (BUCKETS - 1)];
-                dst[*slot as usize] = x;
-                *slot += 1;
-            }
-            std::mem::swap(&mut src, &mut dst);
-        }
-        if passes % 2 == 1 {
-            dst.copy_from_slice(src);
-        }
+
+    /// One shared key of indexed document `indexed` and batch document `batch`.
+    #[inline]
+    fn push(&mut self, indexed: u32, batch: u32) {
+        let last = self.parts.len() - 1;
+        let part = ((indexed >> self.shift) as usize).min(last);
+        self.parts[part].push(u64::from(indexed) << self.batch_bits | u64::from(batch));
+    }
+
+    /// The distinct pairs found at least `min` times, sorted.
+    fn at_least(self, min: usize) -> Vec<(u32, u32)> {
+        let (bits, mask) = (self.batch_bits, (1u64 << self.batch_bits) - 1);
+        let parts: Vec<Vec<(u32, u32)>> = self
+            .parts
+            .into_par_iter()
+            .map(|mut keys| {
+                keys.sort_unstable();
+                keys.chunk_by(|a, b| a == b)
+                    .filter(|run| run.len() >= min)
+                    .map(|run| ((run[0] >> bits) as u32, (run[0] & mask) as u32))
+                    .collect()
+            })
+            .collect();
+        parts.concat()
     }
 }
 
@@ -274,8 +249,7 @@ impl Probe {
         // an empty index).
         let mut raw_samples: Vec<Vec<u32>> = Vec::new();
         let against_index = store::has_documents(conn, path)?;
-        let min_shared =
-            store::last_number(conn, path).map(|last| min_shared_bands(last, bands.bands));
+        let last = store::last_number(conn, path);
         let mut looked_up: Result<Vec<(u32, u32)>> = Ok(Vec::new());
         let (mut build_time, mut lookup_time) = Default::default();
         let (mut stored, mut store_time) = (Ok(()), std::time::Duration::ZERO);
@@ -326,8 +300,10 @@ impl Probe {
                 // Taken, so that they are gone as soon as they are stored.
                 let entries = entries.take().expect("the entries are built first");
                 let t = Instant::now();
-                looked_up = min_shared.and_then(|min_shared| {
-                    candidates(conn, path, &entries, c.len(), params.page_bits, min_shared)
+                looked_up = last.and_then(|last| {
+                    let min_shared = min_shared_bands(last, bands.bands);
+                    let shared = SharedKeys::new(last, c.len());
+                    candidates(conn, path, &entries, params.page_bits, shared, min_shared)
                 });
                 lookup_time = t.elapsed();
                 if let Some(store) = store_entries {
@@ -519,13 +495,11 @@ fn candidates(
     conn: &Connection,
     path: &Path,
     entries: &PageEntries,
-    batch: usize,
     page_bits: u32,
+    mut shared: SharedKeys,
     min_shared: usize,
 ) -> Result<Vec<(u32, u32)>> {
-    let batch_bits = (usize::BITS - batch.leading_zeros()).max(1);
     let pages: Vec<u64> = entries.pages().map(|(page, _)| page).collect();
-    let mut out = Vec::new();
     let mut ours_of = entries.pages().peekable();
     buckets::for_each_page(conn, path, &pages, 1 << page_bits, |page, stored| {
         // Pages arrive in increasing order, as do the batch's.
@@ -549,7 +523,7 @@ fn candidates(
                     let j_end = j + stored[j..].iter().take_while(|e| e.0 == f).count();
                     for &o in &ours[i..i_end] {
                         for s in stored[j..j_end].iter().take(WIDE_KEY) {
-                            out.push(u64::from(s.1) << batch_bits | (o & 0xffff_ffff));
+                            shared.push(s.1, o as u32);
                         }
                     }
                     i = i_end;
@@ -558,7 +532,7 @@ fn candidates(
             }
         }
     })?;
-    Ok(shared_at_least(out, batch_bits, min_shared))
+    Ok(shared.at_least(min_shared))
 }
 
 /// What stores a batch's bucket entries into the index (see [`Probe::run`]).
@@ -775,27 +749,37 @@ mod tests {
         assert_eq!(min_shared_bands(LARGE_INDEX - 1, 117), 1);
         // Few bands: one shared band is all a close pair may have.
         assert_eq!(min_shared_bands(1_000_000, 8), 1);
-        let pairs = [(3u64, 1u64), (1, 2), (3, 1), (0, 9), (1, 2), (1, 2)];
-        let keys: Vec<u64> = pairs.iter().map(|&(n, d)| n << 4 | d).collect();
-        assert_eq!(shared_at_least(keys.clone(), 4, 2), vec![(1, 2), (3, 1)]);
-        assert_eq!(shared_at_least(keys.clone(), 4, 3), vec![(1, 2)]);
-        assert_eq!(shared_at_least(keys, 4, 1), vec![(0, 9), (1, 2), (3, 1)]);
+        let shared = |min: usize| {
+            let mut keys = SharedKeys::new(3, 10);
+            for (n, d) in [(3, 1), (1, 2), (3, 1), (0, 9), (1, 2), (1, 2)] {
+                keys.push(n, d);
+            }
+            keys.at_least(min)
+        };
+        assert_eq!(shared(2), vec![(1, 2), (3, 1)]);
+        assert_eq!(shared(3), vec![(1, 2)]);
+        assert_eq!(shared(1), vec![(0, 9), (1, 2), (3, 1)]);
     }
 
     proptest::proptest! {
         #[test]
-        fn radix_sort_u64_sorts(
-            mut v in proptest::collection::vec(proptest::prelude::any::<u64>(), 0..20_000),
-            shift in 0u32..64,
+        fn shared_keys_count_pairs_in_order(
+            pairs in proptest::collection::vec((0u32..5000, 0u32..300), 0..20_000),
+            last in 0u32..5000,
+            min in 1usize..4,
         ) {
-            // Values of every width, from a few bits to all 64.
-            for x in v.iter_mut() {
-                *x >>= shift;
+            // Indexed numbers beyond `last` too (the last document may have been removed).
+            let mut keys = SharedKeys::new(last, 300);
+            for &(n, d) in &pairs {
+                keys.push(n, d);
             }
-            let mut expected = v.clone();
-            expected.sort_unstable();
-            radix_sort_u64(&mut v);
-            proptest::prop_assert_eq!(v, expected);
+            let mut counts = std::collections::BTreeMap::new();
+            for &p in &pairs {
+                *counts.entry(p).or_insert(0usize) += 1;
+            }
+            let expected: Vec<(u32, u32)> =
+                counts.into_iter().filter(|&(_, c)| c >= min).map(|(p, _)| p).collect();
+            proptest::prop_assert_eq!(keys.at_least(min), expected);
         }
     }
 

@@ -38,7 +38,7 @@ impl Hasher for ShingleHasher {
 pub type ShingleSet = HashSet<u32, BuildHasherDefault<ShingleHasher>>;
 
 /// Learned boilerplate.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Boilerplate {
     widespread: ShingleSet,
     /// The widespread set again, as an open-addressing table read once per shingle while
@@ -53,7 +53,7 @@ pub struct Boilerplate {
 /// A set of shingles in one flat table of slots, found by linear probing from the slot named
 /// by the shingle's top bits (shingles are uniform hashes already). One cache line per
 /// lookup, hit or miss, where a general hash set reads a control group and then a key.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct FlatSet {
     /// Slots; 0 is an empty slot (the shingle 0 is kept in `zero`).
     slots: Vec<u32>,

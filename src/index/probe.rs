@@ -158,8 +158,9 @@ pub struct Probe {
     pub widespread: Vec<u32>,
     /// The boilerplate both sides of an index comparison are discounted with.
     boilerplate: Boilerplate,
-    /// Per batch document, the sample of its raw set (empty against an empty index).
-    raw_samples: Vec<Vec<u32>>,
+    /// Per batch document, the sample of its raw set discounted like the indexed samples are
+    /// (empty against an empty index).
+    samples: Vec<Vec<u32>>,
     /// Raw shingle sets of outlet pages the index should keep to learn from: (outlet, slot,
     /// set), up to [`KEPT_OUTLET_PAGES`] per outlet.
     pub new_pages: Vec<(String, u32, Vec<u32>)>,
@@ -244,10 +245,10 @@ impl Probe {
         };
         let mut kept_widespread = Vec::new();
         let entries = std::cell::Cell::new(None);
-        let mut boilerplate = Boilerplate::default();
-        // Samples of the raw sets, to be discounted like the indexed ones (not needed against
-        // an empty index).
-        let mut raw_samples: Vec<Vec<u32>> = Vec::new();
+        let boilerplate = std::sync::OnceLock::<Boilerplate>::new();
+        // Samples of the raw sets, discounted like the indexed ones (not needed against an
+        // empty index).
+        let samples = std::sync::Mutex::new(Vec::<Vec<u32>>::new());
         let against_index = store::has_documents(conn, path)?;
         let last = store::last_number(conn, path);
         let mut looked_up: Result<Vec<(u32, u32)>> = Ok(Vec::new());
@@ -276,14 +277,14 @@ impl Probe {
                 // Indexed samples were discounted with what was known when they were added:
                 // they are discounted again with what is known now, like the batch, so an
                 // indexed copy of a document compares as identical to it.
-                boilerplate = Boilerplate::from_sets(wide.clone(), outlets.clone());
+                let b = Boilerplate::from_sets(wide, outlets);
                 if against_index {
-                    raw_samples = (0..c.len())
+                    *samples.lock().expect("not poisoned") = (0..c.len())
                         .into_par_iter()
                         .map(|i| sample(c.set(i), cut).to_vec())
                         .collect();
                 }
-                let b = Boilerplate::from_sets(wide, outlets);
+                boilerplate.set(b.clone()).expect("learned once");
                 kept_widespread = b.widespread_sorted();
                 b
             },
@@ -300,10 +301,22 @@ impl Probe {
                 // Taken, so that they are gone as soon as they are stored.
                 let entries = entries.take().expect("the entries are built first");
                 let t = Instant::now();
-                looked_up = last.and_then(|last| {
-                    let min_shared = min_shared_bands(last, bands.bands);
-                    let shared = SharedKeys::new(last, c.len());
-                    candidates(conn, path, &entries, params.page_bits, shared, min_shared)
+                rayon::in_place_scope(|s| {
+                    // The pool, done with the batch's own stories long before the lookup
+                    // ends, discounts the samples meanwhile.
+                    s.spawn(|_| {
+                        let b = boilerplate.get().expect("learned before");
+                        let mut samples = samples.lock().expect("not poisoned");
+                        samples.par_iter_mut().enumerate().for_each(|(i, v)| {
+                            let kept = b.discount(v, &mut [], c.docs[i].source);
+                            v.truncate(kept);
+                        });
+                    });
+                    looked_up = last.and_then(|last| {
+                        let min_shared = min_shared_bands(last, bands.bands);
+                        let shared = SharedKeys::new(last, c.len());
+                        candidates(conn, path, &entries, params.page_bits, shared, min_shared)
+                    });
                 });
                 lookup_time = t.elapsed();
                 if let Some(store) = store_entries {
@@ -318,8 +331,8 @@ impl Probe {
             index: vec![Vec::new(); dedup.corpus.len()],
             dedup,
             widespread: kept_widespread,
-            boilerplate,
-            raw_samples,
+            boilerplate: boilerplate.into_inner().unwrap_or_default(),
+            samples: samples.into_inner().expect("not poisoned"),
             new_pages,
             candidates: 0,
             rule: Rule {
@@ -369,23 +382,12 @@ impl Probe {
             .enumerate()
             .map(|(i, s)| (s.as_str(), i as u32))
             .collect();
-        let discounted = |raw: &[u32], source: Option<u32>| -> Vec<u32> {
-            let mut v = raw.to_vec();
-            let kept = boilerplate.discount(&mut v, &mut [], source);
-            v.truncate(kept);
-            v
-        };
+        let discounted = |raw: &[u32], source: Option<u32>| discounted(boilerplate, raw, source);
         // Both sides go through the same discount of a sample: the same text gives the same
         // set, whatever the index knew when it was added.
-        let samples: Vec<Vec<u32>> = self
-            .raw_samples
-            .par_iter()
-            .enumerate()
-            .map(|(i, raw)| discounted(raw, corpus.docs[i].source))
-            .collect();
+        let samples = &self.samples;
         let mut ns: Vec<u32> = candidates.iter().map(|c| c.0).collect();
         ns.dedup();
-        let samples = &samples;
         let (outlet_of, discounted) = (&outlet_of, &discounted);
         let compare_chunk = |docs: &[StoredDoc]| -> Vec<(u32, Match)> {
             docs.par_iter()
@@ -487,6 +489,14 @@ impl Probe {
         }
         out
     }
+}
+
+/// A raw sample of a set of outlet `source`, discounted with `boilerplate`.
+fn discounted(boilerplate: &Boilerplate, raw: &[u32], source: Option<u32>) -> Vec<u32> {
+    let mut v = raw.to_vec();
+    let kept = boilerplate.discount(&mut v, &mut [], source);
+    v.truncate(kept);
+    v
 }
 
 /// Candidate pairs (indexed document, batch document), sorted and distinct: the stored

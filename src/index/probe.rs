@@ -385,7 +385,7 @@ impl Probe {
         let discounted = |raw: &[u32], source: Option<u32>| discounted(boilerplate, raw, source);
         // Both sides go through the same discount of a sample: the same text gives the same
         // set, whatever the index knew when it was added.
-        let samples = &self.samples;
+        let samples = &FlatSamples::new(&self.samples, cut);
         let mut ns: Vec<u32> = candidates.iter().map(|c| c.0).collect();
         ns.dedup();
         let (outlet_of, discounted) = (&outlet_of, &discounted);
@@ -400,8 +400,10 @@ impl Probe {
                         .as_deref()
                         .and_then(|s| outlet_of.get(s).copied());
                     let theirs = discounted(&stored.shingles, source);
+                    let bound = sample_bound(&theirs, cut);
                     candidates[from..to].iter().filter_map(move |&(n, d)| {
-                        let (sim, score) = compare(&samples[d as usize], &theirs, cut, opts)?;
+                        let (ours, our_bound) = samples.get(d as usize);
+                        let (sim, score) = compare(ours, our_bound, &theirs, bound, opts)?;
                         Some((
                             d,
                             Match {
@@ -694,12 +696,48 @@ pub(super) fn key_parts(
     )
 }
 
-/// Verification of a batch document's sample (`a`) against a stored one (`b`): both are cut
-/// at the lower of their bounds (below it both are complete), and the rule weighs the counts
-/// scaled to the whole sets, at their lower confidence bounds. Returns the similarity and
-/// score when the rule accepts the pair.
-fn compare(a: &[u32], b: &[u32], cut: u64, opts: &Options) -> Option<(Similarity, f32)> {
-    let (ta, tb) = (sample_bound(a, cut), sample_bound(b, cut));
+/// The discounted samples of a batch, one after the other, with their bounds: a candidate is
+/// first judged on sizes alone, and these say them without reading the sample (each
+/// candidate names a batch document at random, and reading its own vector's header and last
+/// value were two cache misses a candidate).
+struct FlatSamples {
+    data: Vec<u32>,
+    starts: Vec<usize>,
+    bounds: Vec<u64>,
+}
+
+impl FlatSamples {
+    fn new(samples: &[Vec<u32>], cut: u64) -> Self {
+        let mut starts = Vec::with_capacity(samples.len() + 1);
+        starts.push(0);
+        let mut data = Vec::with_capacity(samples.iter().map(Vec::len).sum());
+        for s in samples {
+            data.extend_from_slice(s);
+            starts.push(data.len());
+        }
+        FlatSamples {
+            data,
+            starts,
+            bounds: samples.iter().map(|s| sample_bound(s, cut)).collect(),
+        }
+    }
+
+    /// Sample `i` and its bound.
+    #[inline]
+    fn get(&self, i: usize) -> (&[u32], u64) {
+        (
+            &self.data[self.starts[i]..self.starts[i + 1]],
+            self.bounds[i],
+        )
+    }
+}
+
+/// Verification of a batch document's sample (`a`, complete below `ta`) against a stored one
+/// (`b`, complete below `tb`; see [`sample_bound`]): both are cut at the lower of their
+/// bounds (below it both are complete), and the rule weighs the counts scaled to the whole
+/// sets, at their lower confidence bounds. Returns the similarity and score when the rule
+/// accepts the pair.
+fn compare(a: &[u32], ta: u64, b: &[u32], tb: u64, opts: &Options) -> Option<(Similarity, f32)> {
     let t = ta.min(tb);
     // Most samples end below the cut: only a sample extended past it needs trimming.
     let below = |s: &'_ [u32], bound: u64| -> usize {
@@ -841,9 +879,11 @@ mod tests {
         // A copy cut to its first half (by position in the text: every other shingle here).
         let half: Vec<u32> = whole.iter().copied().step_by(2).collect();
         let b = sample(&half, cut);
-        let (s, _) = compare(b, a, cut, &opts).expect("a contained copy is accepted");
+        let compare =
+            |a: &[u32], b: &[u32]| compare(a, sample_bound(a, cut), b, sample_bound(b, cut), &opts);
+        let (s, _) = compare(b, a).expect("a contained copy is accepted");
         assert!(s.containment > 0.99, "{s:?}");
         let other: Vec<u32> = (0..2000u32).map(|i| i * 2_000_000 + 1).collect();
-        assert!(compare(sample(&other, cut), a, cut, &opts).is_none());
+        assert!(compare(sample(&other, cut), a).is_none());
     }
 }

@@ -334,28 +334,30 @@ pub fn widespread(corpus: &Corpus, max_df: u32, sample_docs: usize) -> ShingleSe
 /// Each outlet's boilerplate: shingles in at least [`SOURCE_SHARE`] of a sample of its
 /// documents (and in at least 3), one set per outlet of `corpus`.
 pub fn outlet_boilerplate(corpus: &Corpus) -> Vec<ShingleSet> {
-    let mut docs: Vec<Vec<usize>> = vec![Vec::new(); corpus.sources.len()];
+    let mut pages: Vec<Vec<&[u32]>> = vec![Vec::new(); corpus.sources.len()];
     for (i, d) in corpus.docs.iter().enumerate() {
         if let Some(s) = d.source {
-            docs[s as usize].push(i);
+            pages[s as usize].push(corpus.set(i));
         }
     }
-    docs.par_iter()
+    outlet_boilerplate_of(&pages)
+}
+
+/// [`outlet_boilerplate`] of outlets given as the sets of their pages, in order.
+pub fn outlet_boilerplate_of(pages: &[Vec<&[u32]>]) -> Vec<ShingleSet> {
+    pages
+        .par_iter()
         .map(|members| {
             if members.len() < SOURCE_MIN_DOCS {
                 return ShingleSet::default();
             }
-            let sample: Vec<usize> = spread(members.len(), OUTLET_SAMPLE)
+            let sample: Vec<&[u32]> = spread(members.len(), OUTLET_SAMPLE)
                 .map(|k| members[k])
                 .collect();
             let cut = ((sample.len() as f64 * SOURCE_SHARE).ceil() as usize).max(3);
             // Sets hold each shingle once: a shingle's run length in the sorted union of the
             // sample is its document count.
-            let mut all: Vec<u32> = sample
-                .iter()
-                .flat_map(|&i| corpus.set(i))
-                .copied()
-                .collect();
+            let mut all: Vec<u32> = sample.concat();
             crate::shingle::radix_sort(&mut all);
             all.chunk_by(|a, b| a == b)
                 .filter(|run| run.len() >= cut)

@@ -5,8 +5,8 @@
 use super::buckets;
 use super::store::{self, StoredDoc};
 use super::{sample, sample_bound, Params};
-use crate::boilerplate::{outlet_boilerplate, widespread, Boilerplate, OUTLET_SAMPLE};
-use crate::corpus::{Corpus, DocInfo};
+use crate::boilerplate::{outlet_boilerplate_of, widespread, Boilerplate, OUTLET_SAMPLE};
+use crate::corpus::Corpus;
 use crate::dedup::{self, Dedup, Options, Stats};
 use crate::error::Result;
 use crate::lsh::{self, Bands};
@@ -163,25 +163,24 @@ pub struct Probe {
     samples: Vec<Vec<u32>>,
     /// Raw shingle sets of outlet pages the index should keep to learn from: (outlet, slot,
     /// set), up to [`KEPT_OUTLET_PAGES`] per outlet.
-    pub new_pages: Vec<(String, u32, Vec<u32>)>,
+    pub new_pages: Vec<KeptPage>,
     /// Candidate pairs (batch document, indexed document) from the buckets.
     pub candidates: usize,
     /// The verification rule of the batch's own pairs.
     rule: Rule,
 }
 
-/// The pages to learn outlet boilerplate from: up to [`OUTLET_SAMPLE`] evenly spaced pages
-/// of each outlet of the batch `c` (before discounting) and the pages the index kept of it.
-/// Also returns the batch pages the index should keep, filling each outlet's
-/// [`KEPT_OUTLET_PAGES`] slots.
-fn outlet_learning_corpus(
-    c: &Corpus,
-    stored: &HashMap<String, Vec<Vec<u32>>>,
-) -> (Corpus, Vec<(String, u32, Vec<u32>)>) {
-    let mut learn = Corpus::new();
-    for name in &c.sources {
-        learn.intern_source(name);
-    }
+/// A raw outlet page the index keeps to learn from: (outlet, slot, set).
+type KeptPage = (String, u32, Vec<u32>);
+
+/// The pages to learn outlet boilerplate from, by outlet of the batch `c`: up to
+/// [`OUTLET_SAMPLE`] evenly spaced pages of the outlet in the batch (before discounting),
+/// then the pages the index kept of it. Also returns the batch pages the index should keep,
+/// filling each outlet's [`KEPT_OUTLET_PAGES`] slots.
+fn outlet_learning_pages<'a>(
+    c: &'a Corpus,
+    stored: &'a HashMap<String, Vec<Vec<u32>>>,
+) -> (Vec<Vec<&'a [u32]>>, Vec<KeptPage>) {
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); c.sources.len()];
     for (i, d) in c.docs.iter().enumerate() {
         if let Some(s) = d.source {
@@ -190,27 +189,20 @@ fn outlet_learning_corpus(
             }
         }
     }
-    let info = |s: usize| DocInfo {
-        id: String::new(),
-        date: None,
-        title: None,
-        len: 0,
-        source: Some(s as u32),
-        input: 0,
-        line: 0,
-    };
     let mut keep = Vec::new();
+    let mut learn = Vec::with_capacity(members.len());
     for (s, docs) in members.iter().enumerate() {
         let name = &c.sources[s];
         let old = stored.get(name).map(Vec::as_slice).unwrap_or(&[]);
         let step = docs.len().div_ceil(OUTLET_SAMPLE).max(1);
         let picked: Vec<usize> = docs.iter().copied().step_by(step).collect();
-        for &i in &picked {
-            learn.push(info(s), c.set(i));
-        }
-        for p in old {
-            learn.push(info(s), p);
-        }
+        learn.push(
+            picked
+                .iter()
+                .map(|&i| c.set(i))
+                .chain(old.iter().map(Vec::as_slice))
+                .collect(),
+        );
         let free = KEPT_OUTLET_PAGES.saturating_sub(old.len());
         keep.extend(
             picked
@@ -267,13 +259,13 @@ impl Probe {
                 // An outlet's boilerplate is learned from its pages in this batch and the raw
                 // pages of it the index kept, so a batch with few of its pages still knows
                 // its header and footer.
-                let (learn, keep) = outlet_learning_corpus(c, &pages);
+                let (learn, keep) = outlet_learning_pages(c, &pages);
                 new_pages = keep;
                 // The index brings the archive's stock phrases: a smaller sample finds the
                 // batch's own (a 20,000-document sample costs half a second).
                 let mut wide = widespread(c, df, INDEX_WIDESPREAD_SAMPLE);
                 wide.extend(stored_wide.iter().copied());
-                let outlets = outlet_boilerplate(&learn);
+                let outlets = outlet_boilerplate_of(&learn);
                 // Indexed samples were discounted with what was known when they were added:
                 // they are discounted again with what is known now, like the batch, so an
                 // indexed copy of a document compares as identical to it.
@@ -451,45 +443,55 @@ impl Probe {
     /// most similar first.
     pub fn batch_matches(&self) -> Vec<Vec<BatchMatch>> {
         let d = &self.dedup;
-        let mut stories: HashMap<u32, Vec<u32>> = HashMap::new();
-        let mut out = vec![Vec::new(); d.corpus.len()];
+        // Only versions the rule accepts directly are evidence: the clustering may have
+        // joined a version through a third one it shares nothing with. The story's first
+        // versions and the version's own parent are enough evidence; comparing with every
+        // earlier version of a 40-version story is not worth it.
+        const FIRST: usize = 8;
+        let mut firsts: HashMap<u32, Vec<u32>> = HashMap::new();
         for (i, a) in d.assignments.iter().enumerate() {
-            if a.empty {
-                continue;
+            if !a.empty {
+                let members = firsts.entry(a.cluster).or_default();
+                if members.len() < FIRST {
+                    members.push(i as u32);
+                }
             }
-            let members = stories.entry(a.cluster).or_default();
-            let set = d.corpus.set(i);
-            // Only versions the rule accepts directly are evidence: the clustering may have
-            // joined a version through a third one it shares nothing with.
-            // The story's first versions and the version's own parent are enough evidence;
-            // comparing with every earlier version of a 40-version story is not worth it.
-            let parent = a
-                .parent
-                .filter(|&p| (p as usize) < i && !members[..members.len().min(8)].contains(&p));
-            let mut ms: Vec<BatchMatch> = members
-                .iter()
-                .take(8)
-                .chain(parent.as_ref())
-                .filter_map(|&j| {
-                    let s = Similarity::of(d.corpus.set(j as usize), set);
-                    self.rule.accepts(&s).then_some(BatchMatch {
-                        doc: j,
-                        similarity: s.jaccard,
-                        containment: s.containment,
-                    })
-                })
-                .collect();
-            ms.sort_by(|a, b| {
-                b.containment
-                    .total_cmp(&a.containment)
-                    .then(b.similarity.total_cmp(&a.similarity))
-                    .then(a.doc.cmp(&b.doc))
-            });
-            ms.truncate(3);
-            out[i] = ms;
-            members.push(i as u32);
         }
-        out
+        (0..d.corpus.len())
+            .into_par_iter()
+            .map(|i| {
+                let a = &d.assignments[i];
+                if a.empty {
+                    return Vec::new();
+                }
+                let firsts = &firsts[&a.cluster];
+                let earlier = &firsts[..firsts.partition_point(|&j| (j as usize) < i)];
+                let set = d.corpus.set(i);
+                let parent = a
+                    .parent
+                    .filter(|&p| (p as usize) < i && !earlier.contains(&p));
+                let mut ms: Vec<BatchMatch> = earlier
+                    .iter()
+                    .chain(parent.as_ref())
+                    .filter_map(|&j| {
+                        let s = Similarity::of(d.corpus.set(j as usize), set);
+                        self.rule.accepts(&s).then_some(BatchMatch {
+                            doc: j,
+                            similarity: s.jaccard,
+                            containment: s.containment,
+                        })
+                    })
+                    .collect();
+                ms.sort_by(|a, b| {
+                    b.containment
+                        .total_cmp(&a.containment)
+                        .then(b.similarity.total_cmp(&a.similarity))
+                        .then(a.doc.cmp(&b.doc))
+                });
+                ms.truncate(3);
+                ms
+            })
+            .collect()
     }
 }
 

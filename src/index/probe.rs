@@ -294,28 +294,32 @@ impl Probe {
                 let entries = entries.take().expect("the entries are built first");
                 let t = Instant::now();
                 rayon::in_place_scope(|s| {
-                    // The pool, done with the batch's own stories long before the lookup
-                    // ends, discounts the samples meanwhile.
-                    s.spawn(|_| {
-                        let b = boilerplate.get().expect("learned before");
-                        let mut samples = samples.lock().expect("not poisoned");
-                        samples.par_iter_mut().enumerate().for_each(|(i, v)| {
-                            let kept = b.discount(v, &mut [], c.docs[i].source);
-                            v.truncate(kept);
+                    // The pool, done with the batch's own stories before the lookup ends,
+                    // discounts the samples meanwhile. (The scope waits for it at its end; a
+                    // pool busy with a large batch takes it up only once that is done, so
+                    // nothing that could run before waits on it.)
+                    if against_index {
+                        s.spawn(|_| {
+                            let b = boilerplate.get().expect("learned before");
+                            let mut samples = samples.lock().expect("not poisoned");
+                            samples.par_iter_mut().enumerate().for_each(|(i, v)| {
+                                let kept = b.discount(v, &mut [], c.docs[i].source);
+                                v.truncate(kept);
+                            });
                         });
-                    });
+                    }
                     looked_up = last.and_then(|last| {
                         let min_shared = min_shared_bands(last, bands.bands);
                         let shared = SharedKeys::new(last, c.len());
                         candidates(conn, path, &entries, params.page_bits, shared, min_shared)
                     });
+                    lookup_time = t.elapsed();
+                    if let Some(store) = store_entries {
+                        let t = Instant::now();
+                        stored = store(&entries);
+                        store_time = t.elapsed();
+                    }
                 });
-                lookup_time = t.elapsed();
-                if let Some(store) = store_entries {
-                    let t = Instant::now();
-                    stored = store(&entries);
-                    store_time = t.elapsed();
-                }
             }),
         )?;
         stored?;

@@ -155,7 +155,8 @@ fn scan(
         merged.clear();
         for c in cursors.iter_mut().filter(|c| c.page == Some(page)) {
             if merged.is_empty() {
-                merged.extend_from_slice(&c.entries);
+                // Taken, not copied: the cursor decodes its next page into the old buffer.
+                std::mem::swap(&mut merged, &mut c.entries);
             } else {
                 merge_into(&merged, &c.entries, &mut spare);
                 std::mem::swap(&mut merged, &mut spare);

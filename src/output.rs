@@ -4,6 +4,7 @@
 use crate::dedup::Dedup;
 use crate::error::{Error, Result};
 use crate::input::{self, Input};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -125,21 +126,44 @@ struct Row<'a> {
 
 /// Writes one JSON line per document, in input order.
 pub fn write_rows(d: &Dedup, out: &mut impl Write) -> io::Result<()> {
+    // Rows are formatted in parallel, 2,048 to a buffer and 64 buffers at a time, then written
+    // in order: formatting 200,000 rows one after the other took a tenth of a second on one
+    // core at the end of the run.
+    write_rows_in(d, out, 2048, 64)
+}
+
+/// [`write_rows`], formatting `rows` rows to a buffer and `buffers` buffers at a time.
+fn write_rows_in(d: &Dedup, out: &mut impl Write, rows: usize, buffers: usize) -> io::Result<()> {
     let docs = &d.corpus.docs;
-    for (doc, a) in docs.iter().zip(&d.assignments) {
-        let row = Row {
-            id: &doc.id,
-            cluster: &docs[a.cluster as usize].id,
-            duplicate: a.duplicate,
-            parent: a.parent.map(|p| docs[p as usize].id.as_str()),
-            // Four decimals: enough to read, and stable across platforms.
-            similarity: a
-                .similarity
-                .map(|s| (f64::from(s) * 10_000.0).round() / 10_000.0),
-            empty: a.empty,
-        };
-        serde_json::to_writer(&mut *out, &row)?;
-        out.write_all(b"\n")?;
+    let format = |block: usize| -> Vec<u8> {
+        let mut buf = Vec::new();
+        for i in block * rows..docs.len().min((block + 1) * rows) {
+            let (doc, a) = (&docs[i], &d.assignments[i]);
+            let row = Row {
+                id: &doc.id,
+                cluster: &docs[a.cluster as usize].id,
+                duplicate: a.duplicate,
+                parent: a.parent.map(|p| docs[p as usize].id.as_str()),
+                // Four decimals: enough to read, and stable across platforms.
+                similarity: a
+                    .similarity
+                    .map(|s| (f64::from(s) * 10_000.0).round() / 10_000.0),
+                empty: a.empty,
+            };
+            serde_json::to_writer(&mut buf, &row).expect("a row serializes to memory");
+            buf.push(b'\n');
+        }
+        buf
+    };
+    let blocks = docs.len().div_ceil(rows);
+    for first in (0..blocks).step_by(buffers) {
+        let bufs: Vec<Vec<u8>> = (first..blocks.min(first + buffers))
+            .into_par_iter()
+            .map(format)
+            .collect();
+        for buf in bufs {
+            out.write_all(&buf)?;
+        }
     }
     Ok(())
 }
@@ -191,4 +215,48 @@ pub fn write_kept(d: &Dedup, inputs: &[Input], keep: &Path) -> Result<usize> {
     })?;
     sink.finish()?;
     Ok(wanted.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_written_in_input_order_whatever_the_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.jsonl");
+        let words = |k: usize| -> String {
+            (0..60)
+                .map(|w| format!("w{}x{} ", k, w))
+                .collect::<String>()
+        };
+        let mut lines = String::new();
+        for i in 0..53 {
+            // Every fourth document repeats an earlier story.
+            let text = if i % 4 == 3 { words(i - 3) } else { words(i) };
+            lines.push_str(&format!("{{\"id\": \"d{i}\", \"text\": \"{text}\"}}\n"));
+        }
+        std::fs::write(&path, lines).unwrap();
+        let d = crate::dedup::run(
+            &[Input::File(path)],
+            &crate::dedup::Options::default(),
+            |_| {},
+        )
+        .unwrap();
+        let mut whole = Vec::new();
+        write_rows_in(&d, &mut whole, 1 << 20, 1).unwrap();
+        let text = String::from_utf8(whole.clone()).unwrap();
+        let ids: Vec<String> = text
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].to_string())
+            .collect();
+        let expected: Vec<String> = (0..53).map(|i| format!("\"d{i}\"")).collect();
+        assert_eq!(ids, expected);
+        assert!(text.contains("\"duplicate\":true"));
+        for (rows, buffers) in [(1, 1), (3, 2), (7, 64), (2048, 64)] {
+            let mut blocks = Vec::new();
+            write_rows_in(&d, &mut blocks, rows, buffers).unwrap();
+            assert_eq!(blocks, whole, "{rows} rows a buffer, {buffers} buffers");
+        }
+    }
 }

@@ -295,9 +295,9 @@ impl Probe {
                 let t = Instant::now();
                 rayon::in_place_scope(|s| {
                     // The pool, done with the batch's own stories before the lookup ends,
-                    // discounts the samples meanwhile. (The scope waits for it at its end; a
-                    // pool busy with a large batch takes it up only once that is done, so
-                    // nothing that could run before waits on it.)
+                    // discounts the samples meanwhile. The scope ends when that is done too:
+                    // a pool busy with a large batch takes the job up only after it, so the
+                    // lookup and the store go first and nothing waits that need not.
                     if against_index {
                         s.spawn(|_| {
                             let b = boilerplate.get().expect("learned before");

@@ -312,22 +312,42 @@ pub fn widespread(corpus: &Corpus, max_df: u32, sample_docs: usize) -> ShingleSe
         });
     // The slots over the cut hold few distinct shingles, but they are the frequent ones
     // (millions of occurrences, 0.3 s counted in a hash map at 200,000 documents): count them
-    // exactly as runs of the sorted occurrences.
-    let mut frequent: Vec<u32> = sample
+    // exactly as runs of the sorted occurrences. They are gathered into parts by their top
+    // bits, and the parts sorted in parallel (one sort of the 10.7 million occurrences of a
+    // 20,000-document sample took 0.1 s on one core).
+    const PART_BITS: u32 = 6;
+    let parts = || vec![Vec::<u32>::new(); 1 << PART_BITS];
+    // A counter stops at 255: one there may stand for more than any cut.
+    let may_pass = |count: u8| f64::from(count) > cut || count == u8::MAX;
+    let frequent: Vec<Vec<u32>> = sample
         .par_iter()
-        .flat_map_iter(|&i| {
-            corpus
-                .set(i)
-                .iter()
-                .copied()
-                .filter(|&x| f64::from(table[(x >> shift) as usize]) > cut)
+        .fold(parts, |mut parts, &i| {
+            for &x in corpus.set(i) {
+                if may_pass(table[(x >> shift) as usize]) {
+                    parts[(x >> (32 - PART_BITS)) as usize].push(x);
+                }
+            }
+            parts
         })
-        .collect();
-    crate::shingle::radix_sort(&mut frequent);
+        .reduce(parts, |mut a, b| {
+            for (x, y) in a.iter_mut().zip(b) {
+                if x.is_empty() {
+                    *x = y;
+                } else {
+                    x.extend_from_slice(&y);
+                }
+            }
+            a
+        });
     frequent
-        .chunk_by(|a, b| a == b)
-        .filter(|run| run.len() as f64 > cut)
-        .map(|run| run[0])
+        .into_par_iter()
+        .flat_map_iter(|mut part| {
+            crate::shingle::radix_sort(&mut part);
+            part.chunk_by(|a, b| a == b)
+                .filter(|run| run.len() as f64 > cut)
+                .map(|run| run[0])
+                .collect::<Vec<u32>>()
+        })
         .collect()
 }
 
@@ -414,6 +434,47 @@ mod tests {
             c.push(info(src), &s);
         }
         c
+    }
+
+    #[test]
+    fn widespread_shingles_are_those_in_more_than_max_df_documents() {
+        // A vocabulary spread over the whole 32-bit range (every part of the exact count),
+        // each word in a number of documents that crosses the cut for some and not others.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let vocab: Vec<u32> = (0..3000).map(|_| (next() >> 32) as u32 | 1).collect();
+        let mut c = Corpus::new();
+        for _ in 0..400 {
+            let mut s: Vec<u32> = vocab
+                .iter()
+                .enumerate()
+                .filter(|&(w, _)| next() % 3000 < w as u64)
+                .map(|(_, &v)| v)
+                .collect();
+            s.sort_unstable();
+            s.dedup();
+            c.push(info(None), &s);
+        }
+        for max_df in [10, 150, 300] {
+            let mut df: std::collections::HashMap<u32, u32> = Default::default();
+            for i in 0..c.len() {
+                for &v in c.set(i) {
+                    *df.entry(v).or_default() += 1;
+                }
+            }
+            let expected: ShingleSet = df
+                .into_iter()
+                .filter(|&(_, n)| n > max_df)
+                .map(|(v, _)| v)
+                .collect();
+            assert!(!expected.is_empty() && expected.len() < vocab.len());
+            assert_eq!(widespread(&c, max_df, c.len()), expected, "max_df {max_df}");
+        }
     }
 
     #[test]

@@ -106,6 +106,17 @@ pub struct Chunk {
 }
 
 impl Chunk {
+    /// An empty chunk with room for [`CHUNK_BYTES`] and a record beyond it. Filled by
+    /// doubling from empty, every chunk copied itself into fresh pages at each step, which
+    /// the kernel had to clear first (at 200,000 documents page clearing fell from 799 to 397
+    /// perf samples).
+    fn with_room() -> Chunk {
+        Chunk {
+            data: Vec::with_capacity(CHUNK_BYTES + CHUNK_BYTES / 4),
+            records: Vec::new(),
+        }
+    }
+
     /// The bytes of record `r`.
     pub fn bytes(&self, r: &RecordRef) -> &[u8] {
         &self.data[r.start..r.end]
@@ -150,7 +161,7 @@ pub fn open_jsonl(input: &Input) -> Result<Box<dyn BufRead + Send>> {
 /// Reads every input in order and hands chunks of records to `sink`, stopping at the first
 /// error (of reading, or returned by `sink`).
 pub fn for_each_chunk(inputs: &[Input], mut sink: impl FnMut(Chunk) -> Result<()>) -> Result<()> {
-    let mut chunk = Chunk::default();
+    let mut chunk = Chunk::with_room();
     for (i, input) in inputs.iter().enumerate() {
         let i = i as u32;
         match input {
@@ -167,7 +178,7 @@ pub fn for_each_chunk(inputs: &[Input], mut sink: impl FnMut(Chunk) -> Result<()
                         line: n as u64 + 1,
                     });
                     if chunk.data.len() >= CHUNK_BYTES {
-                        sink(std::mem::take(&mut chunk))?;
+                        sink(std::mem::replace(&mut chunk, Chunk::with_room()))?;
                     }
                 }
             }
@@ -198,7 +209,7 @@ pub fn for_each_chunk(inputs: &[Input], mut sink: impl FnMut(Chunk) -> Result<()
                         line,
                     });
                     if chunk.data.len() >= CHUNK_BYTES {
-                        sink(std::mem::take(&mut chunk))?;
+                        sink(std::mem::replace(&mut chunk, Chunk::with_room()))?;
                     }
                 }
             }

@@ -319,7 +319,7 @@ pub fn widespread(corpus: &Corpus, max_df: u32, sample_docs: usize) -> ShingleSe
     let parts = || vec![Vec::<u32>::new(); 1 << PART_BITS];
     // A counter stops at 255: one there may stand for more than any cut.
     let may_pass = |count: u8| f64::from(count) > cut || count == u8::MAX;
-    let frequent: Vec<Vec<u32>> = sample
+    let gathered: Vec<Vec<Vec<u32>>> = sample
         .par_iter()
         .fold(parts, |mut parts, &i| {
             for &x in corpus.set(i) {
@@ -329,19 +329,11 @@ pub fn widespread(corpus: &Corpus, max_df: u32, sample_docs: usize) -> ShingleSe
             }
             parts
         })
-        .reduce(parts, |mut a, b| {
-            for (x, y) in a.iter_mut().zip(b) {
-                if x.is_empty() {
-                    *x = y;
-                } else {
-                    x.extend_from_slice(&y);
-                }
-            }
-            a
-        });
-    frequent
+        .collect();
+    (0..1usize << PART_BITS)
         .into_par_iter()
-        .flat_map_iter(|mut part| {
+        .flat_map_iter(|p| {
+            let mut part: Vec<u32> = gathered.iter().flat_map(|g| &g[p]).copied().collect();
             crate::shingle::radix_sort(&mut part);
             part.chunk_by(|a, b| a == b)
                 .filter(|run| run.len() as f64 > cut)

@@ -432,13 +432,7 @@ mod tests {
     fn widespread_shingles_are_those_in_more_than_max_df_documents() {
         // A vocabulary spread over the whole 32-bit range (every part of the exact count),
         // each word in a number of documents that crosses the cut for some and not others.
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::testutil::xorshift(0x9e37_79b9_7f4a_7c15);
         let vocab: Vec<u32> = (0..3000).map(|_| (next() >> 32) as u32 | 1).collect();
         let mut c = Corpus::new();
         for _ in 0..400 {

@@ -54,6 +54,8 @@ pub mod provenance;
 pub mod report;
 pub mod shingle;
 pub mod story;
+#[cfg(test)]
+mod testutil;
 pub mod verify;
 
 pub use error::{Error, Result};

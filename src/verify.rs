@@ -412,13 +412,7 @@ mod tests {
     fn screen_answers_as_the_rule() {
         // Signature pairs agreeing on every share of their values, at sizes from tiny to
         // beyond the logarithm table, for both screens (with and without the quarter test).
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::testutil::xorshift(0x2545_f491_4f6c_dd1d);
         let lens = [
             1, 2, 5, 20, 60, 150, 400, 1000, 2500, 4095, 4096, 9000, 30000,
         ];

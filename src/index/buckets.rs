@@ -374,13 +374,8 @@ mod tests {
         conn.execute_batch(super::super::store::SCHEMA).unwrap();
         let path = Path::new("t");
         let mut truth = Truth::new();
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut rand = move |m: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % m
-        };
+        let mut next = crate::testutil::xorshift(0x2545_f491_4f6c_dd1d);
+        let mut rand = move |m: u64| next() % m;
         let slots = 64;
         let mut n = 0u32;
         let mut removed = HashSet::new();

@@ -173,26 +173,47 @@ fn attach(
     covered: &(dyn Fn(u32, u32) -> Option<f32> + Sync),
 ) {
     let n = rank.len();
-    let mut adj: Vec<Vec<Seen>> = vec![Vec::new(); n];
+    // Each version's neighbours, in the order of the edges, one after the other: a vector per
+    // version, grown a push at a time on one core, cost the clustering stage 0.33-0.37 s
+    // against 0.29-0.30 s at 200,000 documents.
+    let mut starts = vec![0usize; n + 1];
+    for e in edges {
+        starts[e.a as usize + 1] += 1;
+        starts[e.b as usize + 1] += 1;
+    }
+    for d in 0..n {
+        starts[d + 1] += starts[d];
+    }
+    let mut next = starts.clone();
+    let mut all = vec![
+        Seen {
+            other: 0,
+            share: 0.0,
+            jaccard: 0.0
+        };
+        starts[n]
+    ];
     for e in edges {
         for (me, other) in [(e.a, e.b), (e.b, e.a)] {
             let share = e.sim.shared as f32 / sizes[me as usize].max(1) as f32;
-            adj[me as usize].push(Seen {
+            all[next[me as usize]] = Seen {
                 other,
                 share,
                 jaccard: e.sim.jaccard,
-            });
+            };
+            next[me as usize] += 1;
         }
     }
+    let adj = |d: usize| &all[starts[d]..starts[d + 1]];
     let is_edge = |a: u32, b: u32| {
         let key = (a.min(b), a.max(b));
         edges.binary_search_by(|e| (e.a, e.b).cmp(&key)).is_ok()
     };
     // Each version's links are its own decision (parallel); joining them is not.
-    let links: Vec<Vec<u32>> = adj
-        .par_iter()
-        .enumerate()
-        .map(|(d, seen)| {
+    let links: Vec<Vec<u32>> = (0..n)
+        .into_par_iter()
+        .map(|d| {
+            let seen = adj(d);
             let mut earlier: Vec<&Seen> = seen
                 .iter()
                 .filter(|s| s.share >= min_share && rank[s.other as usize] < rank[d])

@@ -323,7 +323,8 @@ impl Buckets {
     /// Every candidate pair `(i, j)` with `i < j`, sorted and distinct.
     pub fn pairs(&self) -> Vec<(u32, u32)> {
         let n = self.len();
-        // A few jobs per thread, each with its own `seen` array (see `verify_buckets`).
+        // A few jobs per thread, each with its own `seen` array (this is not a hot path;
+        // `verify_buckets` keeps one per thread instead).
         let jobs = 8 * rayon::current_num_threads();
         let mut pairs: Vec<(u32, u32)> = (0..n)
             .into_par_iter()

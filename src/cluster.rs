@@ -159,6 +159,47 @@ impl Seen {
     }
 }
 
+/// Items grouped by owner, the groups one after the other in owner order and each group in
+/// the order the items came: one array, where a vector per owner grown a push at a time cost
+/// the clustering stage 0.06 s on one core at 200,000 documents (0.33-0.37 -> 0.27-0.28 s
+/// with attach linkage and provenance both grouping this way).
+pub(crate) struct Grouped<T> {
+    starts: Vec<usize>,
+    items: Vec<T>,
+}
+
+impl<T: Copy> Grouped<T> {
+    /// Groups the `(owner, item)` pairs of `pairs` (owners below `n`). `owners` gives the
+    /// same owners in the same order, to count them first without making the items. `fill`
+    /// is any value of `T`, overwritten.
+    pub(crate) fn new(
+        n: usize,
+        owners: impl Iterator<Item = usize>,
+        pairs: impl Iterator<Item = (usize, T)>,
+        fill: T,
+    ) -> Self {
+        let mut starts = vec![0usize; n + 1];
+        for owner in owners {
+            starts[owner + 1] += 1;
+        }
+        for d in 0..n {
+            starts[d + 1] += starts[d];
+        }
+        let mut next = starts.clone();
+        let mut items = vec![fill; starts[n]];
+        for (owner, item) in pairs {
+            items[next[owner]] = item;
+            next[owner] += 1;
+        }
+        Grouped { starts, items }
+    }
+
+    /// The items of owner `d`, in the order they came.
+    pub(crate) fn get(&self, d: usize) -> &[T] {
+        &self.items[self.starts[d]..self.starts[d + 1]]
+    }
+}
+
 fn attach(
     uf: &mut UnionFind,
     edges: &[Edge],
@@ -173,38 +214,28 @@ fn attach(
     covered: &(dyn Fn(u32, u32) -> Option<f32> + Sync),
 ) {
     let n = rank.len();
-    // Each version's neighbours, in the order of the edges, one after the other: a vector per
-    // version, grown a push at a time on one core, cost the clustering stage 0.33-0.37 s
-    // against 0.29-0.30 s at 200,000 documents.
-    let mut starts = vec![0usize; n + 1];
-    for e in edges {
-        starts[e.a as usize + 1] += 1;
-        starts[e.b as usize + 1] += 1;
-    }
-    for d in 0..n {
-        starts[d + 1] += starts[d];
-    }
-    let mut next = starts.clone();
-    let mut all = vec![
+    // Each version's neighbours, in the order of the edges.
+    let seen_by = |me: u32, other: u32, e: &Edge| {
+        let share = e.sim.shared as f32 / sizes[me as usize].max(1) as f32;
+        let seen = Seen {
+            other,
+            share,
+            jaccard: e.sim.jaccard,
+        };
+        (me as usize, seen)
+    };
+    let adj = Grouped::new(
+        n,
+        edges.iter().flat_map(|e| [e.a as usize, e.b as usize]),
+        edges
+            .iter()
+            .flat_map(|e| [seen_by(e.a, e.b, e), seen_by(e.b, e.a, e)]),
         Seen {
             other: 0,
             share: 0.0,
-            jaccard: 0.0
-        };
-        starts[n]
-    ];
-    for e in edges {
-        for (me, other) in [(e.a, e.b), (e.b, e.a)] {
-            let share = e.sim.shared as f32 / sizes[me as usize].max(1) as f32;
-            all[next[me as usize]] = Seen {
-                other,
-                share,
-                jaccard: e.sim.jaccard,
-            };
-            next[me as usize] += 1;
-        }
-    }
-    let adj = |d: usize| &all[starts[d]..starts[d + 1]];
+            jaccard: 0.0,
+        },
+    );
     let is_edge = |a: u32, b: u32| {
         let key = (a.min(b), a.max(b));
         edges.binary_search_by(|e| (e.a, e.b).cmp(&key)).is_ok()
@@ -213,7 +244,7 @@ fn attach(
     let links: Vec<Vec<u32>> = (0..n)
         .into_par_iter()
         .map(|d| {
-            let seen = adj(d);
+            let seen = adj.get(d);
             let mut earlier: Vec<&Seen> = seen
                 .iter()
                 .filter(|s| s.share >= min_share && rank[s.other as usize] < rank[d])
@@ -298,6 +329,19 @@ pub fn covered_share(set: &[u32], positions: &[u8], other: &[u32], gap: u32) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grouped_items_keep_their_order_within_each_owner() {
+        let pairs = [(2, 'a'), (0, 'b'), (2, 'c'), (4, 'd'), (0, 'e')];
+        let g = Grouped::new(5, pairs.iter().map(|p| p.0), pairs.iter().copied(), ' ');
+        assert_eq!(g.get(0), ['b', 'e']);
+        assert_eq!(g.get(1), [] as [char; 0]);
+        assert_eq!(g.get(2), ['a', 'c']);
+        assert_eq!(g.get(3), [] as [char; 0]);
+        assert_eq!(g.get(4), ['d']);
+        let none = Grouped::new(0, std::iter::empty(), std::iter::empty::<(usize, u8)>(), 0);
+        assert!(none.items.is_empty());
+    }
     use crate::verify::Similarity;
 
     fn edge(a: u32, b: u32, containment: f32) -> Edge {

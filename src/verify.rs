@@ -307,9 +307,14 @@ pub fn verify_buckets(
     signatures: Option<(&[u16], usize)>,
 ) -> (Vec<Edge>, usize) {
     // A document's own data stays in cache; its mates' are random reads, each requested
-    // `AHEAD` mates before it is needed: first their sizes and signatures, to screen them,
-    // then the sets of those that pass, to intersect them.
+    // before it is needed: first their sizes and signatures, `AHEAD` mates on, to screen
+    // them, then the sets of those that pass, `SET_AHEAD` on, to intersect them. A set is
+    // requested whole (up to 4 KB): requesting its first 128 bytes eight sets on left the
+    // intersection waiting on the rest, its first loads the top stall of the stage (0.07 s
+    // of 1.3 s at 200,000 documents).
     const AHEAD: usize = 8;
+    const SET_AHEAD: usize = 2;
+    const SET_PREFETCH: usize = 1024;
     const DOCS: usize = 256;
     let n = buckets.len();
     let lens: Vec<u32> = (0..n).map(|i| corpus.set(i).len() as u32).collect();
@@ -367,9 +372,9 @@ pub fn verify_buckets(
                 }
                 let first = out.len();
                 for (i, &a) in passed.iter().enumerate() {
-                    if let Some(&next) = passed.get(i + AHEAD) {
+                    if let Some(&next) = passed.get(i + SET_AHEAD) {
                         let set = corpus.set(next as usize);
-                        prefetch(&set[..set.len().min(32)]);
+                        prefetch(&set[..set.len().min(SET_PREFETCH)]);
                     }
                     let sim = Similarity::of(corpus.set(a as usize), sb);
                     if rule.accepts(&sim) {

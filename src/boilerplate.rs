@@ -117,16 +117,9 @@ impl FlatSet {
     /// Asks the cache for the bucket `x` starts at.
     #[inline(always)]
     fn prefetch(&self, x: u32) {
-        #[cfg(target_arch = "x86_64")]
         if let Some(b) = self.buckets.get(bucket_of(x, self.shift)) {
-            // SAFETY: prefetching only hints the cache; the address is inside `buckets`.
-            unsafe {
-                use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-                _mm_prefetch(std::ptr::from_ref(b).cast::<i8>(), _MM_HINT_T0);
-            }
+            crate::mem::prefetch(std::slice::from_ref(b));
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = x;
     }
 
     #[inline]

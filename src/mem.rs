@@ -1,4 +1,4 @@
-//! Advice to the kernel about large arrays.
+//! Advice to the kernel and the processor about memory.
 
 /// Asks Linux to back the whole 2 MiB pages inside `v` with transparent huge pages, where the
 /// system allows it on request (`/sys/kernel/mm/transparent_hugepage/enabled` set to
@@ -24,4 +24,22 @@ pub fn huge_pages<T>(v: &mut [T]) {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = v;
+}
+
+/// Asks the processor to bring `data` into cache (a hint: it never faults).
+#[inline(always)]
+pub fn prefetch<T>(data: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let (p, bytes) = (data.as_ptr().cast::<i8>(), std::mem::size_of_val(data));
+        for off in (0..bytes).step_by(64) {
+            // SAFETY: prefetching only hints the cache; the address is inside `data`.
+            unsafe {
+                use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+                _mm_prefetch(p.wrapping_add(off), _MM_HINT_T0);
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = data;
 }

@@ -18,6 +18,7 @@
 //! is a large part of the story, not one paragraph of a long one.
 
 use crate::corpus::Corpus;
+use crate::mem::prefetch;
 use crate::shingle::intersection;
 use rayon::prelude::*;
 
@@ -394,25 +395,6 @@ pub fn verify_buckets(
     let mut edges: Vec<Edge> = chunks.into_iter().flat_map(|(e, _)| e).collect();
     edges.par_sort_unstable_by_key(|e| (e.a, e.b));
     (edges, count)
-}
-
-/// Asks the processor to bring `data` into cache (a hint: it never faults).
-#[inline(always)]
-fn prefetch<T>(data: &[T]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        let (p, bytes) = (data.as_ptr().cast::<i8>(), std::mem::size_of_val(data));
-        for off in (0..bytes).step_by(64) {
-            // SAFETY: prefetching only hints the cache; the address is inside `data`.
-            #[allow(unused_unsafe)]
-            unsafe {
-                use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-                _mm_prefetch(p.wrapping_add(off), _MM_HINT_T0);
-            }
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = data;
 }
 
 #[cfg(test)]

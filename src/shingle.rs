@@ -266,6 +266,7 @@ impl Staged for u64 {
     ) -> (usize, usize) {
         #[cfg(target_arch = "x86_64")]
         if count >= 8
+            && std::arch::is_x86_feature_detected!("avx512f")
             && std::arch::is_x86_feature_detected!("avx512dq")
             && std::arch::is_x86_feature_detected!("avx512bw")
             && std::arch::is_x86_feature_detected!("avx512vbmi")
@@ -539,6 +540,7 @@ impl crate::normalize::Sink for Kept {
 fn map_kept(run: &[u8], table: &[u8; 128], out: &mut [u8]) -> usize {
     #[cfg(target_arch = "x86_64")]
     if run.len() >= 64
+        && std::arch::is_x86_feature_detected!("avx512f")
         && std::arch::is_x86_feature_detected!("avx512bw")
         && std::arch::is_x86_feature_detected!("avx512vbmi")
         && std::arch::is_x86_feature_detected!("avx512vbmi2")

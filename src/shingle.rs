@@ -204,7 +204,14 @@ fn char_windows<T: Staged>(kept: &[u8], n: usize, sample: u32, out: &mut Vec<T>)
     let staged = &mut out[start..];
     // Every window is written and only the kept ones advance the cursor: whether one is
     // kept is a coin flip a branch would mispredict half the time.
-    let (mut w, done) = T::windows_fast(ends, count, n, mask, keep_mask, staged);
+    let windows = Windows {
+        ends,
+        count,
+        n,
+        mask,
+        keep_mask,
+    };
+    let (mut w, done) = T::windows_fast(&windows, staged);
     for (i, eight) in ends.windows(8).take(count).enumerate().skip(done) {
         let h = window(eight);
         staged[w] = T::make(h, i as u32);
@@ -224,20 +231,23 @@ fn char_windows<T: Staged>(kept: &[u8], n: usize, sample: u32, out: &mut Vec<T>)
 trait Staged: Copy + Default {
     fn make(h: u64, ordinal: u32) -> Self;
 
-    /// Stages the first windows of [`char_windows`] (`ends`, `count`, `n`, `mask`,
-    /// `keep_mask` as there) into `staged` faster where it can; returns how many were kept
-    /// and how many windows were done.
+    /// Stages the first of `windows` into `staged` faster where it can; returns how many
+    /// were kept and how many windows were done.
     #[inline(always)]
-    fn windows_fast(
-        _ends: &[u8],
-        _count: usize,
-        _n: usize,
-        _mask: u64,
-        _keep_mask: u64,
-        _staged: &mut [Self],
-    ) -> (usize, usize) {
+    fn windows_fast(_windows: &Windows, _staged: &mut [Self]) -> (usize, usize) {
         (0, 0)
     }
+}
+
+/// The windows [`char_windows`] stages: `count` of them, the window at `i` being the
+/// big-endian eight bytes `ends[i..i + 8]` under `mask` (its last `n` bytes), kept when its
+/// hash has no bit of `keep_mask` set.
+struct Windows<'a> {
+    ends: &'a [u8],
+    count: usize,
+    n: usize,
+    mask: u64,
+    keep_mask: u64,
 }
 
 impl Staged for u32 {
@@ -256,25 +266,18 @@ impl Staged for u64 {
     /// With AVX-512 (F, DQ, BW, VBMI): eight windows at a time, built from sixteen bytes by
     /// one byte permutation, hashed in 64-bit lanes and compressed by the sample.
     #[inline(always)]
-    fn windows_fast(
-        ends: &[u8],
-        count: usize,
-        n: usize,
-        mask: u64,
-        keep_mask: u64,
-        staged: &mut [u64],
-    ) -> (usize, usize) {
+    fn windows_fast(windows: &Windows, staged: &mut [u64]) -> (usize, usize) {
         #[cfg(target_arch = "x86_64")]
-        if count >= 8
+        if windows.count >= 8
             && std::arch::is_x86_feature_detected!("avx512f")
             && std::arch::is_x86_feature_detected!("avx512dq")
             && std::arch::is_x86_feature_detected!("avx512bw")
             && std::arch::is_x86_feature_detected!("avx512vbmi")
         {
             // SAFETY: the features the function was compiled for are present.
-            return unsafe { windows_avx512(ends, count, n, mask, keep_mask, staged) };
+            return unsafe { windows_avx512(windows, staged) };
         }
-        let _ = (ends, count, n, mask, keep_mask, staged);
+        let _ = (windows, staged);
         (0, 0)
     }
 }
@@ -282,15 +285,15 @@ impl Staged for u64 {
 /// [`Staged::windows_fast`] for `u64` with AVX-512.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vbmi")]
-unsafe fn windows_avx512(
-    ends: &[u8],
-    count: usize,
-    n: usize,
-    mask: u64,
-    keep_mask: u64,
-    staged: &mut [u64],
-) -> (usize, usize) {
+unsafe fn windows_avx512(windows: &Windows, staged: &mut [u64]) -> (usize, usize) {
     use std::arch::x86_64::*;
+    let Windows {
+        ends,
+        count,
+        n,
+        mask,
+        keep_mask,
+    } = *windows;
     assert!(staged.len() >= count);
     // Lane j, byte k (lowest first) of eight windows starting at i takes ends[i + j + 7 - k]:
     // the window ending at byte i + j + 8, big-endian, as the scalar loop reads it.
@@ -308,9 +311,9 @@ unsafe fn windows_avx512(
     let (mut i, mut w) = (0, 0);
     while i + 8 <= count && i + 16 <= ends.len() {
         let bytes = _mm512_castsi128_si512(_mm_loadu_si128(ends.as_ptr().add(i).cast()));
-        let windows = _mm512_and_si512(_mm512_permutexvar_epi8(idx, bytes), mask_v);
+        let eight = _mm512_and_si512(_mm512_permutexvar_epi8(idx, bytes), mask_v);
         // char_hash, lane by lane.
-        let h = _mm512_mullo_epi64(_mm512_xor_si512(windows, seed), mul);
+        let h = _mm512_mullo_epi64(_mm512_xor_si512(eight, seed), mul);
         let h = _mm512_xor_si512(h, _mm512_srli_epi64::<29>(h));
         let keep = _mm512_testn_epi64_mask(h, keep_v);
         let ordinals = _mm512_add_epi64(_mm512_set1_epi64(i as i64), lanes);

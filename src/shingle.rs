@@ -297,11 +297,16 @@ unsafe fn windows_avx512(windows: &Windows, staged: &mut [u64]) -> (usize, usize
     assert!(staged.len() >= count);
     // Lane j, byte k (lowest first) of eight windows starting at i takes ends[i + j + 7 - k]:
     // the window ending at byte i + j + 8, big-endian, as the scalar loop reads it.
-    let mut idx = [0u8; 64];
-    for (b, x) in idx.iter_mut().enumerate() {
-        *x = (b / 8 + 7 - b % 8) as u8;
-    }
-    let idx = _mm512_loadu_si512(idx.as_ptr().cast());
+    const IDX: [u8; 64] = {
+        let mut idx = [0u8; 64];
+        let mut b = 0;
+        while b < 64 {
+            idx[b] = (b / 8 + 7 - b % 8) as u8;
+            b += 1;
+        }
+        idx
+    };
+    let idx = _mm512_loadu_si512(IDX.as_ptr().cast());
     let mask_v = _mm512_set1_epi64(mask as i64);
     let seed = _mm512_set1_epi64(((n as u64) << 59) as i64);
     let mul = _mm512_set1_epi64(0xd6e8_feb8_6659_fd93_u64 as i64);
@@ -807,8 +812,23 @@ mod tests {
                     char_windows(&kept, n, sample, &mut slow);
                     let hashes: Vec<u32> = fast.iter().map(|&v| (v >> 32) as u32).collect();
                     assert_eq!(hashes, slow, "{len} {n} {sample}");
-                    // Ordinals count windows in order (or name the smallest one, at 0).
-                    assert!(fast.windows(2).all(|p| p[0] as u32 <= p[1] as u32));
+                    // Each staged ordinal names the window its hash is of (but the fallback
+                    // when sampling keeps none: the smallest, at ordinal 0).
+                    let ends = &kept[(n.min(len) + WINDOW_PAD - 8)..];
+                    let mask = if n == 8 {
+                        u64::MAX
+                    } else {
+                        (1u64 << (8 * n)) - 1
+                    };
+                    let count = len.saturating_sub(n - 1).max(1);
+                    for &v in &fast {
+                        let o = (v & 0xffff_ffff) as usize;
+                        let w = u64::from_be_bytes(ends[o..o + 8].try_into().unwrap());
+                        let own = (char_hash(w & mask, n) >> 32) as u32 == (v >> 32) as u32;
+                        assert!(own || (o == 0 && fast.len() == 1), "{len} {n} {sample} {o}");
+                        assert!(o < count);
+                    }
+                    assert!(fast.windows(2).all(|p| (p[0] as u32) < (p[1] as u32)));
                 }
             }
         }

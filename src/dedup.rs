@@ -250,7 +250,8 @@ pub fn read_corpus(
                 };
                 let set = &run.sets[std::mem::replace(&mut set_from, set_end)..set_end];
                 let at = &run.at[std::mem::replace(&mut at_from, at_end)..at_end];
-                let name = name_end.map(|end| &run.names[std::mem::replace(&mut name_from, end)..end]);
+                let name =
+                    name_end.map(|end| &run.names[std::mem::replace(&mut name_from, end)..end]);
                 let key = xxhash_rust::xxh3::xxh3_64(info.id.as_bytes());
                 if let Some(&first) = seen.get(&key) {
                     let f = &corpus.docs[first as usize];

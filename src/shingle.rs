@@ -771,7 +771,14 @@ pub fn intersection(a: &[u32], b: &[u32]) -> usize {
         return count;
     }
     #[cfg(target_arch = "x86_64")]
-    let (mut i, mut j, mut count) = blocks_of_four(a, b);
+    let (mut i, mut j, mut count) = if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 was just detected.
+        let (i, j, count) = unsafe { blocks_of_eight(a, b) };
+        let (di, dj, more) = blocks_of_four(&a[i..], &b[j..]);
+        (i + di, j + dj, count + more)
+    } else {
+        blocks_of_four(a, b)
+    };
     #[cfg(not(target_arch = "x86_64"))]
     let (mut i, mut j, mut count) = (0, 0, 0);
     while i < a.len() && j < b.len() {
@@ -781,6 +788,46 @@ pub fn intersection(a: &[u32], b: &[u32]) -> usize {
         j += usize::from(y <= x);
     }
     count
+}
+
+/// [`blocks_of_four`] eight against eight (AVX2): each block of `a` is compared with the
+/// eight rotations of the block of `b` it overlaps. Half the steps of the four-wide merge,
+/// each deciding which side moves on as unpredictably.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn blocks_of_eight(a: &[u32], b: &[u32]) -> (usize, usize, usize) {
+    use std::arch::x86_64::*;
+    let rotations = [
+        _mm256_setr_epi32(1, 2, 3, 4, 5, 6, 7, 0),
+        _mm256_setr_epi32(2, 3, 4, 5, 6, 7, 0, 1),
+        _mm256_setr_epi32(3, 4, 5, 6, 7, 0, 1, 2),
+        _mm256_setr_epi32(4, 5, 6, 7, 0, 1, 2, 3),
+        _mm256_setr_epi32(5, 6, 7, 0, 1, 2, 3, 4),
+        _mm256_setr_epi32(6, 7, 0, 1, 2, 3, 4, 5),
+        _mm256_setr_epi32(7, 0, 1, 2, 3, 4, 5, 6),
+    ];
+    let (mut i, mut j, mut count) = (0, 0, 0);
+    while i + 8 <= a.len() && j + 8 <= b.len() {
+        // SAFETY: both loads read eight values inside the slices.
+        let (va, vb) = unsafe {
+            (
+                _mm256_loadu_si256(a.as_ptr().add(i).cast()),
+                _mm256_loadu_si256(b.as_ptr().add(j).cast()),
+            )
+        };
+        let mut m = _mm256_cmpeq_epi32(va, vb);
+        for r in rotations {
+            m = _mm256_or_si256(
+                m,
+                _mm256_cmpeq_epi32(va, _mm256_permutevar8x32_epi32(vb, r)),
+            );
+        }
+        count += _mm256_movemask_ps(_mm256_castsi256_ps(m)).count_ones() as usize;
+        let (x, y) = (a[i + 7], b[j + 7]);
+        i += 8 * usize::from(x <= y);
+        j += 8 * usize::from(y <= x);
+    }
+    (i, j, count)
 }
 
 /// The bulk of a merge intersection four values against four at a time (SSE2, which every
@@ -1110,6 +1157,29 @@ mod tests {
             let naive = a.iter().filter(|x| b.contains(x)).count();
             prop_assert_eq!(intersection(&a, &b), naive);
             prop_assert_eq!(intersection(&b, &a), naive);
+        }
+
+        #[test]
+        fn every_block_merge_counts_the_intersection(
+            a in proptest::collection::btree_set(0u32..3000, 0..700),
+            b in proptest::collection::btree_set(0u32..3000, 0..700),
+        ) {
+            // Sets of similar sizes, long enough for many blocks of eight and four, and the
+            // tails each path leaves to the next.
+            let (a, b): (Vec<u32>, Vec<u32>) = (a.into_iter().collect(), b.into_iter().collect());
+            let naive = a.iter().filter(|x| b.binary_search(x).is_ok()).count();
+            prop_assert_eq!(intersection(&a, &b), naive);
+            #[cfg(target_arch = "x86_64")]
+            {
+                let rest = |(i, j, count): (usize, usize, usize)| {
+                    count + a[i..].iter().filter(|x| b[j..].binary_search(x).is_ok()).count()
+                };
+                prop_assert_eq!(rest(blocks_of_four(&a, &b)), naive);
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: AVX2 was just detected.
+                    prop_assert_eq!(rest(unsafe { blocks_of_eight(&a, &b) }), naive);
+                }
+            }
         }
     }
 }

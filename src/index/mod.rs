@@ -33,6 +33,7 @@
 //! The price: changing the threshold of an existing index means building it again.
 
 mod buckets;
+mod overlap;
 mod probe;
 mod store;
 

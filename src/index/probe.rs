@@ -3,6 +3,7 @@
 //! pages and every candidate is verified on the stored shingle samples.
 
 use super::buckets;
+use super::overlap::overlapped;
 use super::store::{self, StoredDoc};
 use super::{sample, sample_bound, Params};
 use crate::boilerplate::{outlet_boilerplate_of, widespread, Boilerplate, OUTLET_SAMPLE};
@@ -83,12 +84,32 @@ impl SharedKeys {
     }
 
     /// The distinct pairs found at least `min` times, sorted.
+    #[cfg(test)]
     fn at_least(self, min: usize) -> Vec<(u32, u32)> {
-        let (bits, mask) = (self.batch_bits, (1u64 << self.batch_bits) - 1);
-        let parts: Vec<Vec<(u32, u32)>> = self
-            .parts
+        Self::at_least_of(vec![self], min)
+    }
+
+    /// [`SharedKeys::at_least`] of the pairs of all of `all` (made for the same documents):
+    /// each part is put together from all of them in parallel, as it is sorted.
+    fn at_least_of(all: Vec<SharedKeys>, min: usize) -> Vec<(u32, u32)> {
+        let Some(first) = all.first() else {
+            return Vec::new();
+        };
+        let (bits, mask) = (first.batch_bits, (1u64 << first.batch_bits) - 1);
+        let mut columns: Vec<Vec<Vec<u64>>> = vec![Vec::new(); first.parts.len()];
+        for keys in all {
+            for (column, part) in columns.iter_mut().zip(keys.parts) {
+                column.push(part);
+            }
+        }
+        let parts: Vec<Vec<(u32, u32)>> = columns
             .into_par_iter()
-            .map(|mut keys| {
+            .map(|mut column| {
+                let mut keys = if column.len() == 1 {
+                    column.pop().expect("one part")
+                } else {
+                    column.concat()
+                };
                 keys.sort_unstable();
                 keys.chunk_by(|a, b| a == b)
                     .filter(|run| run.len() >= min)
@@ -310,8 +331,8 @@ impl Probe {
                     }
                     looked_up = last.and_then(|last| {
                         let min_shared = min_shared_bands(last, bands.bands);
-                        let shared = SharedKeys::new(last, c.len());
-                        candidates(conn, path, &entries, params.page_bits, shared, min_shared)
+                        let size = (last, c.len());
+                        candidates(conn, path, &entries, params.page_bits, size, min_shared)
                     });
                     lookup_time = t.elapsed();
                     if let Some(store) = store_entries {
@@ -507,50 +528,101 @@ fn discounted(boilerplate: &Boilerplate, raw: &[u32], source: Option<u32>) -> Ve
     v
 }
 
+/// Stored bucket entries read and handed over to be joined at once (1 MB).
+const LOOKUP_PIECE: usize = 1 << 17;
+
+/// Pieces of stored pages at most at the pool, waiting or being joined (see
+/// [`overlapped`]).
+const LOOKUP_AHEAD: usize = 4;
+
+/// Stored pages as read, in page order: each page and where its entries start.
+#[derive(Default)]
+struct StoredPages {
+    pages: Vec<(u64, usize)>,
+    entries: Vec<buckets::Entry>,
+}
+
 /// Candidate pairs (indexed document, batch document), sorted and distinct: the stored
-/// entries that share at least `min_shared` band keys with the batch.
+/// entries that share at least `min_shared` band keys with the batch. This thread reads the
+/// pages; the pool joins them with the batch's, once it is done with the batch's own stories
+/// (the join was three quarters of this thread's lookup while the pool waited).
 fn candidates(
     conn: &Connection,
     path: &Path,
     entries: &PageEntries,
     page_bits: u32,
-    mut shared: SharedKeys,
+    (last, batch): (u32, usize),
     min_shared: usize,
 ) -> Result<Vec<(u32, u32)>> {
     let pages: Vec<u64> = entries.pages().map(|(page, _)| page).collect();
-    let mut ours_of = entries.pages().peekable();
-    buckets::for_each_page(conn, path, &pages, 1 << page_bits, |page, stored| {
-        // Pages arrive in increasing order, as do the batch's.
-        while ours_of.peek().is_some_and(|&(p, _)| p < page) {
-            ours_of.next();
-        }
-        let ours: &[u64] = match ours_of.peek() {
-            Some(&(p, items)) if p == page => items,
-            _ => &[],
+    // The pairs go to the joining thread's own keys (this one's, or a pool thread's): one
+    // set of parts per piece grew a thousand vectors a piece, which took a tenth of a second
+    // on one thread to put together.
+    let keys: Vec<std::sync::Mutex<SharedKeys>> = (0..=rayon::current_num_threads())
+        .map(|_| std::sync::Mutex::new(SharedKeys::new(last, batch)))
+        .collect();
+    let join = |piece: StoredPages| {
+        let own = rayon::current_thread_index().map_or(0, |i| i + 1) % keys.len();
+        let mut shared = keys[own].lock().expect("not poisoned");
+        let Some(&(first, _)) = piece.pages.first() else {
+            return;
         };
-        // Merge join on the key bits below the page.
-        let fine_of = |e: u64| (e >> 32) as u32;
-        let (mut i, mut j) = (0, 0);
-        while i < ours.len() && j < stored.len() {
-            let f = fine_of(ours[i]);
-            match f.cmp(&stored[j].0) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    let i_end = i + ours[i..].iter().take_while(|&&e| fine_of(e) == f).count();
-                    let j_end = j + stored[j..].iter().take_while(|e| e.0 == f).count();
-                    for &o in &ours[i..i_end] {
-                        for s in stored[j..j_end].iter().take(WIDE_KEY) {
-                            shared.push(s.1, o as u32);
-                        }
-                    }
-                    i = i_end;
-                    j = j_end;
+        let mut ours_of = entries.pages_from(first).peekable();
+        for (k, &(page, start)) in piece.pages.iter().enumerate() {
+            let end = piece.pages.get(k + 1).map_or(piece.entries.len(), |p| p.1);
+            // Pages arrive in increasing order, as do the batch's.
+            while ours_of.peek().is_some_and(|&(p, _)| p < page) {
+                ours_of.next();
+            }
+            if let Some(&(p, ours)) = ours_of.peek() {
+                if p == page {
+                    join_page(ours, &piece.entries[start..end], &mut shared);
                 }
             }
         }
-    })?;
-    Ok(shared.at_least(min_shared))
+    };
+    let (read, _) = overlapped(LOOKUP_AHEAD, join, |hand| {
+        let mut piece = StoredPages::default();
+        buckets::for_each_page(conn, path, &pages, 1 << page_bits, |page, stored| {
+            piece.pages.push((page, piece.entries.len()));
+            piece.entries.extend_from_slice(stored);
+            if piece.entries.len() >= LOOKUP_PIECE {
+                hand(std::mem::take(&mut piece));
+            }
+        })?;
+        hand(piece);
+        Ok(())
+    });
+    read?;
+    let keys = keys
+        .into_iter()
+        .map(|k| k.into_inner().expect("not poisoned"));
+    Ok(SharedKeys::at_least_of(keys.collect(), min_shared))
+}
+
+/// Merge join of one page's batch entries `ours` and stored entries on the key bits below
+/// the page: each shared key's (indexed, batch) pairs go to `shared`.
+fn join_page(ours: &[u64], stored: &[buckets::Entry], shared: &mut SharedKeys) {
+    let fine_of = |e: u64| (e >> 32) as u32;
+    let (mut i, mut j) = (0, 0);
+    while i < ours.len() && j < stored.len() {
+        let f = fine_of(ours[i]);
+        match f.cmp(&stored[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                let i_end = i + ours[i..].iter().take_while(|&&e| fine_of(e) == f).count();
+                let j_end = j + stored[j..].iter().take_while(|e| e.0 == f).count();
+                for &o in &ours[i..i_end] {
+                    for s in stored[j..j_end].iter().take(WIDE_KEY) {
+                        shared.push(s.1, o as u32);
+                    }
+                }
+                i = i_end;
+                j = j_end;
+            }
+        }
+    }
 }
 
 /// What stores a batch's bucket entries into the index (see [`Probe::run`]).
@@ -673,10 +745,18 @@ impl PageEntries {
 
     /// Each page with entries and its entries, in page order.
     pub fn pages(&self) -> impl Iterator<Item = (u64, &[u64])> + '_ {
-        self.pages
-            .iter()
-            .enumerate()
-            .map(|(i, &p)| (p, &self.items[self.bounds[i]..self.bounds[i + 1]]))
+        self.pages_from(0)
+    }
+
+    /// The pages from `first` on with their entries, in page order.
+    fn pages_from(&self, first: u64) -> impl Iterator<Item = (u64, &[u64])> + '_ {
+        let from = self.pages.partition_point(|&p| p < first);
+        (from..self.pages.len()).map(|i| {
+            (
+                self.pages[i],
+                &self.items[self.bounds[i]..self.bounds[i + 1]],
+            )
+        })
     }
 
     /// Number of entries.
@@ -833,7 +913,14 @@ mod tests {
             }
             let expected: Vec<(u32, u32)> =
                 counts.into_iter().filter(|&(_, c)| c >= min).map(|(p, _)| p).collect();
-            proptest::prop_assert_eq!(keys.at_least(min), expected);
+            // The same pairs spread over three sets of keys (as three joining threads
+            // make them) count together.
+            let mut three: Vec<SharedKeys> = (0..3).map(|_| SharedKeys::new(last, 300)).collect();
+            for (i, &(n, d)) in pairs.iter().enumerate() {
+                three[i * 7 % 3].push(n, d);
+            }
+            proptest::prop_assert_eq!(keys.at_least(min), expected.clone());
+            proptest::prop_assert_eq!(SharedKeys::at_least_of(three, min), expected);
         }
     }
 

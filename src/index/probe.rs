@@ -180,8 +180,8 @@ pub struct Probe {
     /// The boilerplate both sides of an index comparison are discounted with.
     boilerplate: Boilerplate,
     /// Per batch document, the sample of its raw set discounted like the indexed samples are
-    /// (empty against an empty index).
-    samples: Vec<Vec<u32>>,
+    /// (none against an empty index).
+    samples: FlatSamples,
     /// Raw shingle sets of outlet pages the index should keep to learn from: (outlet, slot,
     /// set), up to [`KEPT_OUTLET_PAGES`] per outlet.
     pub new_pages: Vec<KeptPage>,
@@ -262,6 +262,7 @@ impl Probe {
         // Samples of the raw sets, discounted like the indexed ones (not needed against an
         // empty index).
         let samples = std::sync::Mutex::new(Vec::<Vec<u32>>::new());
+        let flat = std::sync::OnceLock::<FlatSamples>::new();
         let against_index = store::has_documents(conn, path)?;
         let last = store::last_number(conn, path);
         let mut looked_up: Result<Vec<(u32, u32)>> = Ok(Vec::new());
@@ -327,6 +328,9 @@ impl Probe {
                                 let kept = b.discount(v, &mut [], c.docs[i].source);
                                 v.truncate(kept);
                             });
+                            // Laid out here, not on the lookup thread after it.
+                            flat.set(FlatSamples::new(&std::mem::take(&mut *samples), cut))
+                                .expect("laid out once");
                         });
                     }
                     looked_up = last.and_then(|last| {
@@ -349,7 +353,9 @@ impl Probe {
             dedup,
             widespread: kept_widespread,
             boilerplate: boilerplate.into_inner().unwrap_or_default(),
-            samples: samples.into_inner().expect("not poisoned"),
+            samples: flat
+                .into_inner()
+                .unwrap_or_else(|| FlatSamples::new(&[], params.sample_cut())),
             new_pages,
             candidates: 0,
             rule: Rule {
@@ -402,7 +408,7 @@ impl Probe {
         let discounted = |raw: &[u32], source: Option<u32>| discounted(boilerplate, raw, source);
         // Both sides go through the same discount of a sample: the same text gives the same
         // set, whatever the index knew when it was added.
-        let samples = &FlatSamples::new(&self.samples, cut);
+        let samples = &self.samples;
         let mut ns: Vec<u32> = candidates.iter().map(|c| c.0).collect();
         ns.dedup();
         let (outlet_of, discounted) = (&outlet_of, &discounted);
@@ -786,6 +792,7 @@ pub(super) fn key_parts(
 /// first judged on sizes alone, and these say them without reading the sample (each
 /// candidate names a batch document at random, and reading its own vector's header and last
 /// value were two cache misses a candidate).
+#[derive(Debug)]
 struct FlatSamples {
     data: Vec<u32>,
     starts: Vec<usize>,

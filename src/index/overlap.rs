@@ -4,43 +4,33 @@
 //! work; what is done with what it reads need not be.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 /// Runs `read` on this thread with a `hand` it passes pieces of work to. A piece goes to the
 /// pool while fewer than `ahead` are there, else `work` is done on it here and now: this
 /// thread never waits for the pool, and what has been read but not worked on stays bounded
-/// (a pool busy with other work leaves it all to this thread). Returns what `read` returns
-/// and the results of `work`, in the order the pieces were handed over.
-pub fn overlapped<T: Send, R: Send, X>(
+/// (a pool busy with other work leaves it all to this thread). Returns what `read` returns,
+/// once every piece is worked on.
+pub fn overlapped<T: Send, X>(
     ahead: usize,
-    work: impl Fn(T) -> R + Sync,
+    work: impl Fn(T) + Sync,
     read: impl FnOnce(&mut dyn FnMut(T)) -> X,
-) -> (X, Vec<R>) {
+) -> X {
     let at_pool = AtomicUsize::new(0);
-    let done: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::new());
-    let (work, done_ref, at_pool_ref) = (&work, &done, &at_pool);
-    let out = rayon::in_place_scope(|scope| {
-        let mut handed = 0;
+    let (work, at_pool) = (&work, &at_pool);
+    rayon::in_place_scope(|scope| {
         let mut hand = |piece: T| {
-            let at = handed;
-            handed += 1;
-            if at_pool_ref.load(Ordering::Acquire) < ahead {
-                at_pool_ref.fetch_add(1, Ordering::AcqRel);
+            if at_pool.load(Ordering::Acquire) < ahead {
+                at_pool.fetch_add(1, Ordering::AcqRel);
                 scope.spawn(move |_| {
-                    let r = work(piece);
-                    done_ref.lock().expect("not poisoned").push((at, r));
-                    at_pool_ref.fetch_sub(1, Ordering::AcqRel);
+                    work(piece);
+                    at_pool.fetch_sub(1, Ordering::AcqRel);
                 });
             } else {
-                let r = work(piece);
-                done_ref.lock().expect("not poisoned").push((at, r));
+                work(piece);
             }
         };
         read(&mut hand)
-    });
-    let mut done = done.into_inner().expect("not poisoned");
-    done.sort_unstable_by_key(|&(at, _)| at);
-    (out, done.into_iter().map(|(_, r)| r).collect())
+    })
 }
 
 #[cfg(test)]
@@ -48,20 +38,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_piece_is_worked_on_once_and_results_come_in_order() {
+    fn every_piece_is_worked_on_once() {
         for ahead in [0, 1, 3, 100] {
-            let (read, results) = overlapped(
+            let sum = AtomicUsize::new(0);
+            let read = overlapped(
                 ahead,
-                |x: u64| x * x,
+                |x: usize| {
+                    sum.fetch_add(x * x, Ordering::Relaxed);
+                },
                 |hand| {
-                    for x in 0..1000u64 {
+                    for x in 0..1000 {
                         hand(x);
                     }
                     "read"
                 },
             );
             assert_eq!(read, "read");
-            assert_eq!(results, (0..1000u64).map(|x| x * x).collect::<Vec<_>>());
+            assert_eq!(sum.into_inner(), (0..1000).map(|x| x * x).sum::<usize>());
         }
     }
 }

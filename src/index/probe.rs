@@ -336,7 +336,8 @@ impl Probe {
                     looked_up = last.and_then(|last| {
                         let min_shared = min_shared_bands(last, bands.bands);
                         let size = (last, c.len());
-                        candidates(conn, path, &entries, params.page_bits, size, min_shared)
+                        let bits = params.page_bits;
+                        candidates(conn, path, &entries, bits, size, min_shared, LOOKUP_PIECE)
                     });
                     lookup_time = t.elapsed();
                     if let Some(store) = store_entries {
@@ -550,8 +551,9 @@ struct StoredPages {
 
 /// Candidate pairs (indexed document, batch document), sorted and distinct: the stored
 /// entries that share at least `min_shared` band keys with the batch. This thread reads the
-/// pages; the pool joins them with the batch's, once it is done with the batch's own stories
-/// (the join was three quarters of this thread's lookup while the pool waited).
+/// pages, `piece_entries` stored entries at a time ([`LOOKUP_PIECE`]); the pool joins them
+/// with the batch's, once it is done with the batch's own stories (the join was three
+/// quarters of this thread's lookup while the pool waited).
 fn candidates(
     conn: &Connection,
     path: &Path,
@@ -559,6 +561,7 @@ fn candidates(
     page_bits: u32,
     (last, batch): (u32, usize),
     min_shared: usize,
+    piece_entries: usize,
 ) -> Result<Vec<(u32, u32)>> {
     let pages: Vec<u64> = entries.pages().map(|(page, _)| page).collect();
     // The pairs go to the joining thread's own keys (this one's, or a pool thread's): one
@@ -587,19 +590,18 @@ fn candidates(
             }
         }
     };
-    let (read, _) = overlapped(LOOKUP_AHEAD, join, |hand| {
+    overlapped(LOOKUP_AHEAD, join, |hand| {
         let mut piece = StoredPages::default();
         buckets::for_each_page(conn, path, &pages, 1 << page_bits, |page, stored| {
             piece.pages.push((page, piece.entries.len()));
             piece.entries.extend_from_slice(stored);
-            if piece.entries.len() >= LOOKUP_PIECE {
+            if piece.entries.len() >= piece_entries {
                 hand(std::mem::take(&mut piece));
             }
         })?;
         hand(piece);
-        Ok(())
-    });
-    read?;
+        Ok::<_, crate::Error>(())
+    })?;
     let keys = keys
         .into_iter()
         .map(|k| k.into_inner().expect("not poisoned"));
@@ -928,6 +930,67 @@ mod tests {
             }
             proptest::prop_assert_eq!(keys.at_least(min), expected.clone());
             proptest::prop_assert_eq!(SharedKeys::at_least_of(three, min), expected);
+        }
+    }
+
+    #[test]
+    fn the_lookup_in_pieces_finds_what_one_pass_finds() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(store::SCHEMA).unwrap();
+        let path = Path::new("t");
+        let page_bits = 8;
+        let (page_of, fine_of) = key_parts(page_bits);
+        // The batch: 300 documents of 6 bands, their keys drawn from 500 (keys repeat).
+        let key = |d: usize, b: usize| crate::shingle::mix64(((d * 7 + b * 13) % 500) as u64);
+        let (_, columns) = lsh::Buckets::with_columns(key, 6, &[true; 300], true);
+        let entries = PageEntries::from_columns(columns, page_bits);
+        // 2,000 stored documents in two segments, a third of their keys from the same 500.
+        let mut next = crate::testutil::xorshift(0x9e37_79b9_7f4a_7c15);
+        for (from, to) in [(0u32, 1200u32), (1200, 2000)] {
+            let mut pages = std::collections::BTreeMap::<u64, Vec<buckets::Entry>>::new();
+            for n in from..to {
+                for _ in 0..6 {
+                    let k = match next() % 3 {
+                        0 => crate::shingle::mix64(next() % 500),
+                        _ => next(),
+                    };
+                    pages.entry(page_of(k)).or_default().push((fine_of(k), n));
+                }
+            }
+            let segment = pages.into_iter().map(|(p, mut es)| {
+                es.sort_unstable();
+                es.dedup();
+                (p, es)
+            });
+            let none = std::collections::HashSet::new();
+            buckets::write(&conn, path, segment, u64::from(to - from), &none, false).unwrap();
+        }
+        // One pass, every page joined in order into one set of keys.
+        let one_pass = |min: usize| {
+            let pages: Vec<u64> = entries.pages().map(|(p, _)| p).collect();
+            let mut ours_of = entries.pages().peekable();
+            let mut shared = SharedKeys::new(1999, 300);
+            buckets::for_each_page(&conn, path, &pages, 1 << page_bits, |page, stored| {
+                while ours_of.peek().is_some_and(|&(p, _)| p < page) {
+                    ours_of.next();
+                }
+                if let Some(&(p, ours)) = ours_of.peek() {
+                    if p == page {
+                        join_page(ours, stored, &mut shared);
+                    }
+                }
+            })
+            .unwrap();
+            shared.at_least(min)
+        };
+        for min in [1, 2] {
+            let want = one_pass(min);
+            assert!(want.len() > 100, "{} pairs", want.len());
+            for piece in [1, 7, 1000, 1 << 20] {
+                let size = (1999, 300);
+                let got = candidates(&conn, path, &entries, page_bits, size, min, piece).unwrap();
+                assert_eq!(got, want, "at least {min}, pieces of {piece} entries");
+            }
         }
     }
 

@@ -212,7 +212,8 @@ pub fn read_corpus(
                 || (ParsedRun::default(), String::new(), Vec::new()),
                 |(mut run, mut norm, mut staging), r| {
                     let src = &inputs[r.input as usize];
-                    let parsed = run.add(chunk.bytes(r), src, r, opts, (&mut norm, &mut staging));
+                    let scratch = (&mut norm, &mut staging);
+                    let parsed = run.add(chunk.bytes(r), src, r, opts, positions, scratch);
                     run.results.push(parsed);
                     (run, norm, staging)
                 },
@@ -324,14 +325,15 @@ struct ParsedRun {
 }
 
 impl ParsedRun {
-    /// Parses and shingles the record `raw` (`r` of input `src`), appending its set to the
-    /// run's; `scratch` is the shingler's.
+    /// Parses and shingles the record `raw` (`r` of input `src`), appending its set (and,
+    /// with `positions`, where its shingles occur) to the run's; `scratch` is the shingler's.
     fn add(
         &mut self,
         raw: &[u8],
         src: &Input,
         r: &input::RecordRef,
         opts: &Options,
+        positions: bool,
         (norm, staging): (&mut String, &mut Vec<u64>),
     ) -> std::result::Result<Parsed, String> {
         let d = if src.is_text_dir() {
@@ -349,7 +351,7 @@ impl ParsedRun {
             }
             d
         };
-        if matches!(opts.linkage, cluster::Linkage::Attach(_)) {
+        if positions {
             text_shingles_positioned(
                 &d.text,
                 opts.normalize,

@@ -66,10 +66,10 @@ pub fn band_key(sig: &[u32], bands: Bands, b: usize) -> u64 {
     )
 }
 
-/// Bands whose keys [`Buckets::with_columns`] makes in one pass over the documents: sixteen
-/// bands of two 16-bit rows are one cache line of a signature. (At 200,000 documents the
-/// stage took 0.46-0.47 s with eight, 0.40-0.43 with sixteen, 0.36-0.42 with 32, whose four
-/// groups leave a core idle at the end.)
+/// At most this many bands have their keys made by [`Buckets::with_columns`] in one pass
+/// over the documents: sixteen bands of two 16-bit rows are one cache line of a signature.
+/// (At 200,000 documents the stage took 0.46-0.47 s with eight, 0.40-0.43 with sixteen,
+/// 0.36-0.42 with 32, whose four groups leave a core idle at the end.)
 const KEY_GROUP: usize = 16;
 
 /// The key of band `b` of a signature of [`crate::minhash::fingerprint`]s.
@@ -191,12 +191,12 @@ impl Buckets {
         // are told apart by 32 bits of the band key: the rare extra collisions this adds
         // only make a few more candidates, which verification removes.
         let active_count = active.iter().filter(|&&a| a).count();
-        // The keys of a few bands at once, in one pass over the documents: a document's
-        // values for neighbouring bands share a cache line, which one pass per band fetched
-        // again for every band (at 200,000 documents, 117 passes over 100 MB of signatures,
-        // and three in five of the stage's samples on the key).
-        // Groups of equal size (117 bands: five of 15 and three of 14, not seven of 16 and
-        // one of 5 that left a core idle at the end).
+        // The keys of a group of bands at once, in one pass over the documents: a
+        // document's values for neighbouring bands share a cache line, which one pass per
+        // band fetched again for every band (at 200,000 documents, 117 passes over 100 MB of
+        // signatures, and three in five of the stage's samples on the key). Groups are of
+        // equal size: 117 bands make five of 15 and three of 14, where seven of 16 and one
+        // of 5 left a core idle at the end.
         let groups = bands.div_ceil(KEY_GROUP);
         let per_band: Vec<(Vec<u32>, Vec<u32>, Vec<u64>)> = (0..groups)
             .into_par_iter()

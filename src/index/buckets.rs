@@ -12,6 +12,7 @@
 //! what they see does not depend on how the entries are split.
 
 use crate::error::Result;
+use rusqlite::fallible_streaming_iterator::FallibleStreamingIterator;
 use rusqlite::{params, Connection, OptionalExtension, Rows, Statement};
 use std::collections::HashSet;
 use std::path::Path;
@@ -33,7 +34,7 @@ pub const FINE_BITS: u32 = 16;
 pub const FINE_MASK: u32 = (1 << FINE_BITS) - 1;
 
 /// Bytes per stored entry.
-const ENTRY_BYTES: usize = 6;
+pub const ENTRY_BYTES: usize = 6;
 
 /// At most this many segments: beyond it the newest are merged whatever their sizes.
 pub const MAX_SEGMENTS: usize = 8;
@@ -96,39 +97,68 @@ fn merge_into(a: &[Entry], b: &[Entry], out: &mut Vec<Entry>) {
     out.extend_from_slice(&b[j..]);
 }
 
-/// A cursor over one segment's rows in page order, holding its current page decoded.
+/// A cursor over one segment's rows in page order, standing on the current one.
 struct Cursor<'s> {
     rows: Rows<'s>,
     page: Option<u64>,
-    entries: Vec<Entry>,
 }
 
 impl Cursor<'_> {
     fn advance(&mut self, path: &Path) -> Result<()> {
-        self.entries.clear();
         self.page = match self.rows.next().map_err(db(path))? {
-            Some(row) => {
-                let k = row.get::<_, i64>(0).map_err(db(path))?;
-                let blob = row.get_ref(1).map_err(db(path))?;
-                decode(
-                    blob.as_blob().map_err(|e| db(path)(e.into()))?,
-                    &mut self.entries,
-                );
-                Some(k as u64 & 0xffff_ffff)
-            }
+            Some(row) => Some(row.get::<_, i64>(0).map_err(db(path))? as u64 & 0xffff_ffff),
             None => None,
         };
         Ok(())
     }
+
+    /// The raw entries of the current row.
+    fn blob(&self, path: &Path) -> Result<&[u8]> {
+        let row = FallibleStreamingIterator::get(&self.rows).expect("standing on a row");
+        let blob = row.get_ref(1).map_err(db(path))?;
+        blob.as_blob().map_err(|e| db(path)(e.into()))
+    }
 }
 
-/// Calls `f` with every page stored in `segs` and its entries from all of them (sorted,
-/// distinct), in page order: one scan of each segment, merged.
-fn scan(
+/// The rows of one page, one per segment holding it: each its raw entries, sorted.
+/// [`PageRows::entries`] decodes and merges them.
+pub type PageRows<'a> = [&'a [u8]];
+
+/// Decodes and merges the rows of a page (see [`PageRows`]), reusing its buffers.
+#[derive(Debug, Default)]
+pub struct Decoder {
+    merged: Vec<Entry>,
+    one: Vec<Entry>,
+    spare: Vec<Entry>,
+}
+
+impl Decoder {
+    /// The page's entries from all its rows, sorted and distinct.
+    pub fn entries(&mut self, rows: &PageRows) -> &[Entry] {
+        self.merged.clear();
+        for (k, blob) in rows.iter().enumerate() {
+            if k == 0 {
+                decode(blob, &mut self.merged);
+            } else {
+                self.one.clear();
+                decode(blob, &mut self.one);
+                merge_into(&self.merged, &self.one, &mut self.spare);
+                std::mem::swap(&mut self.merged, &mut self.spare);
+            }
+        }
+        &self.merged
+    }
+}
+
+/// Calls `f` with every page stored in `segs` and its rows (see [`PageRows`]), in page
+/// order: one scan of each segment, side by side. The rows are handed over as SQLite holds
+/// them, undecoded: a check's lookup reads every page of the table on one thread, and
+/// decoding and copying the entries there was a sixth of that thread's work.
+fn scan_rows(
     conn: &Connection,
     path: &Path,
     segs: &[Segment],
-    mut f: impl FnMut(u64, &[Entry]) -> Result<()>,
+    mut f: impl FnMut(u64, &PageRows) -> Result<()>,
 ) -> Result<()> {
     let mut statements: Vec<Statement> = segs
         .iter()
@@ -142,42 +172,64 @@ fn scan(
         let rows = st
             .query(params![key(s.seg, 0), key(s.seg + 1, 0)])
             .map_err(db(path))?;
-        let mut c = Cursor {
-            rows,
-            page: None,
-            entries: Vec::new(),
-        };
+        let mut c = Cursor { rows, page: None };
         c.advance(path)?;
         cursors.push(c);
     }
-    let (mut merged, mut spare) = (Vec::new(), Vec::new());
+    // Up to `MAX_SEGMENTS` rows of a page without an allocation per page.
+    let mut many = Vec::new();
     while let Some(page) = cursors.iter().filter_map(|c| c.page).min() {
-        merged.clear();
-        for c in cursors.iter_mut().filter(|c| c.page == Some(page)) {
-            if merged.is_empty() {
-                // Taken, not copied: the cursor decodes its next page into the old buffer.
-                std::mem::swap(&mut merged, &mut c.entries);
-            } else {
-                merge_into(&merged, &c.entries, &mut spare);
-                std::mem::swap(&mut merged, &mut spare);
+        {
+            let mut few: [&[u8]; MAX_SEGMENTS] = [&[]; MAX_SEGMENTS];
+            let mut k = 0;
+            many.clear();
+            for c in cursors.iter().filter(|c| c.page == Some(page)) {
+                let blob = c.blob(path)?;
+                match few.get_mut(k) {
+                    Some(slot) => *slot = blob,
+                    None => many.push(blob.to_vec()),
+                }
+                k += 1;
             }
+            if k <= MAX_SEGMENTS {
+                f(page, &few[..k])?;
+            } else {
+                let mut rows = few.to_vec();
+                rows.extend(many.iter().map(Vec::as_slice));
+                f(page, &rows)?;
+            }
+        }
+        for c in cursors.iter_mut().filter(|c| c.page == Some(page)) {
             c.advance(path)?;
         }
-        f(page, &merged)?;
     }
     Ok(())
 }
 
-/// Calls `f` with each stored page of `pages` (sorted, distinct) and its entries from every
-/// segment (sorted, distinct), in order. Reads the whole table in one pass when most of its
+/// Calls `f` with every page stored in `segs` and its entries from all of them (sorted,
+/// distinct), in page order.
+fn scan(
+    conn: &Connection,
+    path: &Path,
+    segs: &[Segment],
+    mut f: impl FnMut(u64, &[Entry]) -> Result<()>,
+) -> Result<()> {
+    let mut decoder = Decoder::default();
+    scan_rows(conn, path, segs, |page, rows| {
+        f(page, decoder.entries(rows))
+    })
+}
+
+/// Calls `f` with each stored page of `pages` (sorted, distinct) and its rows from every
+/// segment (see [`PageRows`]), in order. Reads the whole table in one pass when most of its
 /// `slots` possible pages are wanted, else page by page. (Not by counting the table's rows:
 /// `count(*)` reads every page of it, a second pass over the whole table.)
-pub fn for_each_page(
+pub fn for_each_page_rows(
     conn: &Connection,
     path: &Path,
     pages: &[u64],
     slots: u64,
-    mut f: impl FnMut(u64, &[Entry]),
+    mut f: impl FnMut(u64, &PageRows),
 ) -> Result<()> {
     if pages.is_empty() {
         return Ok(());
@@ -185,10 +237,10 @@ pub fn for_each_page(
     let segs = segments(conn, path)?;
     if pages.len() as u64 * 4 > slots {
         let mut want = pages.iter().peekable();
-        scan(conn, path, &segs, |page, entries| {
+        scan_rows(conn, path, &segs, |page, rows| {
             while want.next_if(|&&p| p < page).is_some() {}
             if want.peek() == Some(&&page) {
-                f(page, entries);
+                f(page, rows);
             }
             Ok(())
         })
@@ -196,27 +248,38 @@ pub fn for_each_page(
         let mut st = conn
             .prepare("SELECT entries FROM buckets WHERE page = ?1")
             .map_err(db(path))?;
-        let (mut entries, mut one, mut spare) = (Vec::new(), Vec::new(), Vec::new());
+        let mut blobs: Vec<Vec<u8>> = Vec::new();
         for &page in pages {
-            entries.clear();
+            blobs.clear();
             for s in &segs {
                 let blob: Option<Vec<u8>> = st
                     .query_row(params![key(s.seg, page)], |r| r.get(0))
                     .optional()
                     .map_err(db(path))?;
-                if let Some(blob) = blob {
-                    one.clear();
-                    decode(&blob, &mut one);
-                    merge_into(&entries, &one, &mut spare);
-                    std::mem::swap(&mut entries, &mut spare);
-                }
+                blobs.extend(blob);
             }
-            if !entries.is_empty() {
-                f(page, &entries);
+            if !blobs.is_empty() {
+                let rows: Vec<&[u8]> = blobs.iter().map(Vec::as_slice).collect();
+                f(page, &rows);
             }
         }
         Ok(())
     }
+}
+
+/// [`for_each_page_rows`] with each page's entries decoded (sorted, distinct).
+#[cfg(test)]
+pub fn for_each_page(
+    conn: &Connection,
+    path: &Path,
+    pages: &[u64],
+    slots: u64,
+    mut f: impl FnMut(u64, &[Entry]),
+) -> Result<()> {
+    let mut decoder = Decoder::default();
+    for_each_page_rows(conn, path, pages, slots, |page, rows| {
+        f(page, decoder.entries(rows))
+    })
 }
 
 /// How many of the newest of `segs` a new segment of `docs` documents absorbs: those no

@@ -535,18 +535,22 @@ fn discounted(boilerplate: &Boilerplate, raw: &[u32], source: Option<u32>) -> Ve
     v
 }
 
-/// Stored bucket entries read and handed over to be joined at once (1 MB).
+/// Stored bucket entries read and handed over to be joined at once (768 KB).
 const LOOKUP_PIECE: usize = 1 << 17;
+
+/// Room for a piece's last page beyond [`LOOKUP_PIECE`], so that it seldom grows.
+const PAGE_SLACK: usize = 1 << 14;
 
 /// Pieces of stored pages at most at the pool, waiting or being joined (see
 /// [`overlapped`]).
 const LOOKUP_AHEAD: usize = 4;
 
-/// Stored pages as read, in page order: each page and where its entries start.
+/// Stored pages as read, in page order: each row's page and where its raw entries start in
+/// `bytes` (a page stored in several segments has a row from each, one after the other).
 #[derive(Default)]
 struct StoredPages {
-    pages: Vec<(u64, usize)>,
-    entries: Vec<buckets::Entry>,
+    rows: Vec<(u64, usize)>,
+    bytes: Vec<u8>,
 }
 
 /// Candidate pairs (indexed document, batch document), sorted and distinct: the stored
@@ -570,33 +574,64 @@ fn candidates(
     let keys: Vec<std::sync::Mutex<SharedKeys>> = (0..=rayon::current_num_threads())
         .map(|_| std::sync::Mutex::new(SharedKeys::new(last, batch)))
         .collect();
-    let join = |piece: StoredPages| {
+    // Pieces go back and forth between this thread and the pool: a fresh megabyte a piece
+    // was freshly mapped memory, and freed on another thread.
+    let spare = std::sync::Mutex::new(Vec::<StoredPages>::new());
+    let join = |mut piece: StoredPages| {
         let own = rayon::current_thread_index().map_or(0, |i| i + 1) % keys.len();
         let mut shared = keys[own].lock().expect("not poisoned");
-        let Some(&(first, _)) = piece.pages.first() else {
-            return;
-        };
-        let mut ours_of = entries.pages_from(first).peekable();
-        for (k, &(page, start)) in piece.pages.iter().enumerate() {
-            let end = piece.pages.get(k + 1).map_or(piece.entries.len(), |p| p.1);
+        let mut decoder = buckets::Decoder::default();
+        let mut rows: Vec<&[u8]> = Vec::new();
+        let mut ours_of = piece
+            .rows
+            .first()
+            .map(|&(first, _)| entries.pages_from(first).peekable());
+        let mut k = 0;
+        while k < piece.rows.len() {
+            let page = piece.rows[k].0;
+            // This page's rows, one per segment.
+            rows.clear();
+            while k < piece.rows.len() && piece.rows[k].0 == page {
+                let end = piece.rows.get(k + 1).map_or(piece.bytes.len(), |r| r.1);
+                rows.push(&piece.bytes[piece.rows[k].1..end]);
+                k += 1;
+            }
+            let ours_of = ours_of.as_mut().expect("rows have a first");
             // Pages arrive in increasing order, as do the batch's.
             while ours_of.peek().is_some_and(|&(p, _)| p < page) {
                 ours_of.next();
             }
             if let Some(&(p, ours)) = ours_of.peek() {
                 if p == page {
-                    join_page(ours, &piece.entries[start..end], &mut shared);
+                    join_page(ours, decoder.entries(&rows), &mut shared);
                 }
             }
         }
+        drop(rows);
+        piece.rows.clear();
+        piece.bytes.clear();
+        spare.lock().expect("not poisoned").push(piece);
+    };
+    let piece_bytes = piece_entries * buckets::ENTRY_BYTES;
+    let fresh = || {
+        spare
+            .lock()
+            .expect("not poisoned")
+            .pop()
+            .unwrap_or_else(|| StoredPages {
+                rows: Vec::new(),
+                bytes: Vec::with_capacity(piece_bytes + PAGE_SLACK),
+            })
     };
     overlapped(LOOKUP_AHEAD, join, |hand| {
-        let mut piece = StoredPages::default();
-        buckets::for_each_page(conn, path, &pages, 1 << page_bits, |page, stored| {
-            piece.pages.push((page, piece.entries.len()));
-            piece.entries.extend_from_slice(stored);
-            if piece.entries.len() >= piece_entries {
-                hand(std::mem::take(&mut piece));
+        let mut piece = fresh();
+        buckets::for_each_page_rows(conn, path, &pages, 1 << page_bits, |page, rows| {
+            for row in rows {
+                piece.rows.push((page, piece.bytes.len()));
+                piece.bytes.extend_from_slice(row);
+            }
+            if piece.bytes.len() >= piece_bytes {
+                hand(std::mem::replace(&mut piece, fresh()));
             }
         })?;
         hand(piece);

@@ -116,6 +116,12 @@ impl Corpus {
         &self.shingles[self.offsets[i]..self.offsets[i + 1]]
     }
 
+    /// Asks the cache for where set `i` lies (see [`Corpus::set`]), ahead of a random read.
+    #[inline(always)]
+    pub fn prefetch_bounds(&self, i: usize) {
+        crate::mem::prefetch(&self.offsets[i..i + 2]);
+    }
+
     /// Where the shingles of document `i` occur (parallel to [`Corpus::set`]), when the
     /// corpus keeps positions.
     pub fn positions(&self, i: usize) -> Option<&[u8]> {

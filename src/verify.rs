@@ -430,6 +430,7 @@ fn check_docs(
                         let next = next as usize;
                         prefetch(&lens[next..next + 1]);
                         prefetch(&sigs[next * k..(next + 1) * k]);
+                        corpus.prefetch_bounds(next);
                     }
                     let x = a as usize;
                     if screen.may_accept(

@@ -544,16 +544,23 @@ fn stories(
         scale: (1u32 << opts.sample) as f32,
         ..opts.rule
     };
-    // Candidate pairs are found and checked together, document by document.
-    let (edges, candidates) = verify::verify_buckets(corpus, &buckets, rule, Some((fps, k)));
+    // Candidate pairs are found and checked together, document by document; the time order
+    // and the set sizes the clustering needs are made meanwhile (on one thread, they were
+    // the other's idle time after verification).
+    let ((edges, candidates), (order, sizes)) = rayon::join(
+        || verify::verify_buckets(corpus, &buckets, rule, Some((fps, k))),
+        || {
+            let order = crate::provenance::time_order(&corpus.docs);
+            let sizes: Vec<u32> = (0..n).map(|i| corpus.set(i).len() as u32).collect();
+            (order, sizes)
+        },
+    );
     drop(buckets);
     stats.candidates = candidates;
     stats.verified = edges.len();
     stats.timings.push(("verify", t.elapsed()));
 
     let t = Instant::now();
-    let order = crate::provenance::time_order(&corpus.docs);
-    let sizes: Vec<u32> = (0..n).map(|i| corpus.set(i).len() as u32).collect();
     let covered = |me: u32, other: u32| {
         let (me, other) = (me as usize, other as usize);
         let positions = corpus.positions(me)?;

@@ -247,8 +247,16 @@ pub fn assign(
             // outlets that both print the same headline would otherwise look like one
             // copying the other).
             let mut rest: Option<Vec<u32>> = None;
+            // What another version carries is at most what the parent leaves unexplained,
+            // and at most what it shares with this one: most versions are near-whole copies
+            // of their parent, and need not be scanned at all.
+            let open = corpus.set(d).len() - s0.shared as usize;
             for (q, s) in options(d) {
-                if q == p0 || key(d as u32, q, &s).0 < floor {
+                if open < need
+                    || (s.shared as usize) < need
+                    || q == p0
+                    || key(d as u32, q, &s).0 < floor
+                {
                     continue;
                 }
                 let rest = rest.get_or_insert_with(|| {

@@ -359,8 +359,31 @@ pub fn verify_buckets(
         })
         .collect();
     let count = chunks.iter().map(|(_, c)| c).sum();
-    let mut edges: Vec<Edge> = chunks.into_iter().flat_map(|(e, _)| e).collect();
-    edges.par_sort_unstable_by_key(|e| (e.a, e.b));
+    // The chunks hold the edges ordered by (b, a); placed by `a` in that order (a counting
+    // sort, stable), they are ordered by (a, b). Concatenating the chunks and sorting a
+    // million edges took 60 ms at 200,000 documents, the first 20 on one thread.
+    let mut starts = vec![0usize; n + 1];
+    for (es, _) in &chunks {
+        for e in es {
+            starts[e.a as usize + 1] += 1;
+        }
+    }
+    for d in 0..n {
+        starts[d + 1] += starts[d];
+    }
+    let placeholder = Edge {
+        a: 0,
+        b: 0,
+        sim: Similarity::of(&[], &[]),
+    };
+    let mut edges = vec![placeholder; starts[n]];
+    for (es, _) in chunks {
+        for e in es {
+            let at = &mut starts[e.a as usize];
+            edges[*at] = e;
+            *at += 1;
+        }
+    }
     (edges, count)
 }
 

@@ -425,7 +425,12 @@ impl Probe {
                         .and_then(|s| outlet_of.get(s).copied());
                     let theirs = discounted(&stored.shingles, source);
                     let bound = sample_bound(&theirs, cut);
-                    candidates[from..to].iter().filter_map(move |&(n, d)| {
+                    (from..to).filter_map(move |c| {
+                        // The batch's samples are read at random: each is asked for ahead.
+                        if let Some(&(_, next)) = candidates.get(c + SAMPLE_AHEAD) {
+                            samples.prefetch(next as usize);
+                        }
+                        let (n, d) = candidates[c];
                         let (ours, our_bound) = samples.get(d as usize);
                         let (sim, score) = compare(ours, our_bound, &theirs, bound, opts)?;
                         Some((
@@ -534,6 +539,9 @@ fn discounted(boilerplate: &Boilerplate, raw: &[u32], source: Option<u32>) -> Ve
     v.truncate(kept);
     v
 }
+
+/// How many candidates ahead the index verification asks for a batch sample.
+const SAMPLE_AHEAD: usize = 4;
 
 /// Stored bucket entries read and handed over to be joined at once (768 KB).
 const LOOKUP_PIECE: usize = 1 << 17;
@@ -850,6 +858,15 @@ impl FlatSamples {
             starts,
             bounds: samples.iter().map(|s| sample_bound(s, cut)).collect(),
         }
+    }
+
+    /// Asks the cache for sample `i` (its first 64 bytes) and its bound.
+    #[inline]
+    fn prefetch(&self, i: usize) {
+        let start = self.starts[i];
+        let end = self.starts[i + 1].min(start + 16);
+        crate::mem::prefetch(&self.data[start..end]);
+        crate::mem::prefetch(&self.bounds[i..i + 1]);
     }
 
     /// Sample `i` and its bound.

@@ -276,6 +276,12 @@ fn the_index_keeps_its_parameters() {
         .assert()
         .success();
     assert_eq!(stats(&index)["params"]["num_perm"], 128);
+    // A new index is made with 32 KiB pages (a check reads whole tables a page at a time).
+    let page_size: i64 = rusqlite::Connection::open(&index)
+        .unwrap()
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(page_size, 32768);
     // Other parameters for an existing index: a clear error, nothing added.
     wiretrace()
         .args([

@@ -406,47 +406,54 @@ impl Probe {
             .enumerate()
             .map(|(i, s)| (s.as_str(), i as u32))
             .collect();
-        let discounted = |raw: &[u32], source: Option<u32>| discounted(boilerplate, raw, source);
         // Both sides go through the same discount of a sample: the same text gives the same
         // set, whatever the index knew when it was added.
         let samples = &self.samples;
         let mut ns: Vec<u32> = candidates.iter().map(|c| c.0).collect();
         ns.dedup();
-        let (outlet_of, discounted) = (&outlet_of, &discounted);
+        let outlet_of = &outlet_of;
         let compare_chunk = |docs: &[StoredDoc]| -> Vec<(u32, Match)> {
             docs.par_iter()
                 .with_min_len(64)
-                .flat_map_iter(|stored| {
+                // Each stored sample is discounted in a buffer the thread reuses (a vector a
+                // document, freed at once, was most of this stage's allocations).
+                .map_init(Vec::new, |theirs: &mut Vec<u32>, stored| {
                     let from = candidates.partition_point(|c| c.0 < stored.n);
                     let to = from + candidates[from..].partition_point(|c| c.0 == stored.n);
                     let source = stored
                         .source
                         .as_deref()
                         .and_then(|s| outlet_of.get(s).copied());
-                    let theirs = discounted(&stored.shingles, source);
-                    let bound = sample_bound(&theirs, cut);
-                    (from..to).filter_map(move |c| {
-                        // The batch's samples are read at random: each is asked for ahead.
-                        if let Some(&(_, next)) = candidates.get(c + SAMPLE_AHEAD) {
-                            samples.prefetch(next as usize);
-                        }
-                        let (n, d) = candidates[c];
-                        let (ours, our_bound) = samples.get(d as usize);
-                        let (sim, score) = compare(ours, our_bound, &theirs, bound, opts)?;
-                        Some((
-                            d,
-                            Match {
-                                n,
-                                id: stored.id.clone(),
-                                story: stored.story,
-                                length: stored.length,
-                                similarity: sim.jaccard,
-                                containment: sim.containment,
-                                score,
-                            },
-                        ))
-                    })
+                    theirs.clear();
+                    theirs.extend_from_slice(&stored.shingles);
+                    let kept = boilerplate.discount(theirs, &mut [], source);
+                    theirs.truncate(kept);
+                    let bound = sample_bound(theirs, cut);
+                    (from..to)
+                        .filter_map(|c| {
+                            // The batch's samples are read at random: each is asked for ahead.
+                            if let Some(&(_, next)) = candidates.get(c + SAMPLE_AHEAD) {
+                                samples.prefetch(next as usize);
+                            }
+                            let (n, d) = candidates[c];
+                            let (ours, our_bound) = samples.get(d as usize);
+                            let (sim, score) = compare(ours, our_bound, theirs, bound, opts)?;
+                            Some((
+                                d,
+                                Match {
+                                    n,
+                                    id: stored.id.clone(),
+                                    story: stored.story,
+                                    length: stored.length,
+                                    similarity: sim.jaccard,
+                                    containment: sim.containment,
+                                    score,
+                                },
+                            ))
+                        })
+                        .collect::<Vec<_>>()
                 })
+                .flatten_iter()
                 .collect()
         };
         let mut found: Vec<(u32, Match)> = Vec::new();
@@ -532,13 +539,6 @@ impl Probe {
     }
 }
 
-/// A raw sample of a set of outlet `source`, discounted with `boilerplate`.
-fn discounted(boilerplate: &Boilerplate, raw: &[u32], source: Option<u32>) -> Vec<u32> {
-    let mut v = raw.to_vec();
-    let kept = boilerplate.discount(&mut v, &mut [], source);
-    v.truncate(kept);
-    v
-}
 
 /// How many candidates ahead the index verification asks for a batch sample.
 const SAMPLE_AHEAD: usize = 4;

@@ -96,6 +96,11 @@ impl SharedKeys {
             return Vec::new();
         };
         let (bits, mask) = (first.batch_bits, (1u64 << first.batch_bits) - 1);
+        // Within a part only the indexed document's low `shift` bits and the batch
+        // document's vary: in 24 bits or fewer (200,000 indexed, 20,000 in the batch: 23),
+        // three radix passes of a byte sort a part of a few thousand pairs in half the time
+        // of a comparison sort, and this sort is what the index verification waits for.
+        let varying = first.shift + first.batch_bits;
         let mut columns: Vec<Vec<Vec<u64>>> = vec![Vec::new(); first.parts.len()];
         for keys in all {
             for (column, part) in columns.iter_mut().zip(keys.parts) {
@@ -110,7 +115,13 @@ impl SharedKeys {
                 } else {
                     column.concat()
                 };
-                keys.sort_unstable();
+                if varying <= 24 {
+                    crate::shingle::radix_passes::<_, 3, 256>(&mut keys, |k| k as u32);
+                }
+                // (A part past the last number read can hold more: then it is sorted whole.)
+                if !keys.is_sorted() {
+                    keys.sort_unstable();
+                }
                 keys.chunk_by(|a, b| a == b)
                     .filter(|run| run.len() >= min)
                     .map(|run| ((run[0] >> bits) as u32, (run[0] & mask) as u32))

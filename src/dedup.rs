@@ -574,7 +574,14 @@ fn stories(
             gap,
         ))
     };
-    let labels = cluster::cluster(n, &edges, &order, &sizes, opts.linkage, &covered);
+    let cluster = || cluster::cluster(n, &edges, &order, &sizes, opts.linkage, &covered);
+    // Provenance's headline keys are made while the stories are joined (much of that on one
+    // thread).
+    let (labels, title_keys) = if opts.parents {
+        rayon::join(cluster, || crate::provenance::title_keys(corpus))
+    } else {
+        (cluster(), Vec::new())
+    };
     let title_shingles = |title: &str| {
         let mut set = Vec::new();
         let (kind, sample) = (opts.shingle, opts.sample);
@@ -596,7 +603,10 @@ fn stories(
             &order,
             opts.keep_policy,
             active,
-            &title_shingles,
+            &crate::provenance::Headlines {
+                keys: title_keys,
+                shingles: &title_shingles,
+            },
         )
     } else {
         crate::provenance::assign_origins(corpus, &labels, &order, opts.keep_policy, active)

@@ -29,6 +29,26 @@ pub fn time_order(docs: &[DocInfo]) -> Vec<u32> {
     rank
 }
 
+/// What provenance uses of the headlines: each version's headline key ([`title_keys`]) and
+/// how a headline is shingled like a text.
+pub struct Headlines<'a> {
+    /// [`title_keys`] of the corpus.
+    pub keys: Vec<String>,
+    /// The shingles of a headline.
+    pub shingles: &'a (dyn Fn(&str) -> Vec<u32> + Sync),
+}
+
+/// Each version's headline key, made once (in parallel): a version is the parent or a
+/// candidate of many (made where they were needed, they were half a million normalizations
+/// at 200,000 documents), and `dedup` makes them while the stories are being joined, on one
+/// thread.
+pub fn title_keys(corpus: &Corpus) -> Vec<String> {
+    (0..corpus.len())
+        .into_par_iter()
+        .map(|d| title_key(corpus, d))
+        .collect()
+}
+
 /// A headline with typography, markup and case normalized (two outlets that only restyle
 /// the same headline must not look like one copying the other).
 fn title_key(corpus: &Corpus, d: usize) -> String {
@@ -148,7 +168,7 @@ pub fn assign(
     rank: &[u32],
     policy: KeepPolicy,
     active: &[bool],
-    title_shingles: &(dyn Fn(&str) -> Vec<u32> + Sync),
+    headlines: &Headlines,
 ) -> Vec<Assignment> {
     let n = labels.len();
     let origin_of = origins(labels, rank);
@@ -176,28 +196,14 @@ pub fn assign(
             (e.a, e.b)
         }
     };
-    // Headline keys (for shared headline edits, below) are made meanwhile, once each: a
-    // version is the parent or a candidate of many (made where they were needed, they were
-    // half a million normalizations at 200,000 documents), and the grouping is one thread's
-    // work.
-    let (neighbours, titles) = rayon::join(
-        || {
-            crate::cluster::Grouped::new(
-                n,
-                in_story().map(|e| late(e).0 as usize),
-                in_story().map(|e| {
-                    let (late, early) = late(e);
-                    (late as usize, (early, e.sim))
-                }),
-                (0, Similarity::of(&[], &[])),
-            )
-        },
-        || {
-            (0..n)
-                .into_par_iter()
-                .map(|d| title_key(corpus, d))
-                .collect::<Vec<String>>()
-        },
+    let neighbours = crate::cluster::Grouped::new(
+        n,
+        in_story().map(|e| late(e).0 as usize),
+        in_story().map(|e| {
+            let (late, early) = late(e);
+            (late as usize, (early, e.sim))
+        }),
+        (0, Similarity::of(&[], &[])),
     );
     // The origin is always a candidate parent, verified edge or not: most republishers copy
     // it, and a heavily cut copy is often too unlike it for LSH to have paired them (parent
@@ -263,7 +269,7 @@ pub fn assign(
                     let title = corpus.docs[d]
                         .title
                         .as_deref()
-                        .map_or_else(Vec::new, title_shingles);
+                        .map_or_else(Vec::new, headlines.shingles);
                     unexplained(corpus.set(d), corpus.set(p0 as usize), &title)
                 });
                 let gain = crate::shingle::intersection(rest, corpus.set(q as usize));
@@ -278,6 +284,7 @@ pub fn assign(
             // 0.924). The same outlet's versions share a headline style, so they don't count.
             if choice.is_none() {
                 let less_outlet = title_key_less_outlet(corpus, d);
+                let titles = &headlines.keys;
                 let t = less_outlet.as_deref().unwrap_or(&titles[d]);
                 if !t.is_empty() && titles[p0 as usize] != t {
                     choice = options(d)
@@ -413,7 +420,10 @@ mod tests {
             &rank,
             KeepPolicy::Earliest,
             &[true; 3],
-            &|_| Vec::new(),
+            &Headlines {
+                keys: title_keys(&corpus),
+                shingles: &|_| Vec::new(),
+            },
         );
         assert_eq!(a[1].cluster, 1, "the earliest version is the origin");
         assert_eq!((a[1].parent, a[1].duplicate), (None, false));
@@ -427,7 +437,10 @@ mod tests {
             &rank,
             KeepPolicy::Longest,
             &[true; 3],
-            &|_| Vec::new(),
+            &Headlines {
+                keys: title_keys(&corpus),
+                shingles: &|_| Vec::new(),
+            },
         );
         assert!(
             !b[0].duplicate && b[1].duplicate,
@@ -475,8 +488,13 @@ mod tests {
         let edges = [edge(0, 1), edge(1, 2)];
         let rank = time_order(&corpus.docs);
         let policy = KeepPolicy::Earliest;
-        let none = |_: &str| Vec::new();
-        assign(&corpus, &[0; 3], &edges, &rank, policy, &[true; 3], &none)
+        let headlines = Headlines {
+            keys: title_keys(&corpus),
+            shingles: &|_: &str| Vec::new(),
+        };
+        assign(
+            &corpus, &[0; 3], &edges, &rank, policy, &[true; 3], &headlines,
+        )
     }
 
     #[test]

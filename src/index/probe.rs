@@ -4,7 +4,7 @@
 
 use super::buckets;
 use super::overlap::overlapped;
-use super::store::{self, StoredDoc};
+use super::store;
 use super::{sample, sample_bound, Params};
 use crate::boilerplate::{outlet_boilerplate_of, widespread, Boilerplate, OUTLET_SAMPLE};
 use crate::corpus::Corpus;
@@ -432,20 +432,21 @@ impl Probe {
         starts.push(candidates.len());
         let starts = &starts;
         let outlet_of = &outlet_of;
-        // Each stored document comes with its place in `ns`.
-        let compare_chunk = |docs: &[(usize, StoredDoc)]| -> Vec<(u32, Match)> {
-            docs.par_iter()
+        let compare_chunk = |round: &Round| -> Vec<(u32, Match)> {
+            round
+                .docs
+                .par_iter()
                 .with_min_len(64)
                 // Each stored sample is discounted in a buffer the thread reuses (a vector a
                 // document, freed at once, was most of this stage's allocations).
-                .map_init(Vec::new, |theirs: &mut Vec<u32>, (k, stored)| {
-                    let (from, to) = (starts[*k], starts[*k + 1]);
+                .map_init(Vec::new, |theirs: &mut Vec<u32>, stored| {
+                    let (from, to) = (starts[stored.k], starts[stored.k + 1]);
                     let source = stored
                         .source
-                        .as_deref()
+                        .map(|r| round.text(r))
                         .and_then(|s| outlet_of.get(s).copied());
                     theirs.clear();
-                    theirs.extend_from_slice(&stored.shingles);
+                    theirs.extend_from_slice(round.sample(stored));
                     let kept = boilerplate.discount(theirs, &mut [], source);
                     theirs.truncate(kept);
                     let bound = sample_bound(theirs, cut);
@@ -462,7 +463,7 @@ impl Probe {
                                 d,
                                 Match {
                                     n,
-                                    id: stored.id.clone(),
+                                    id: round.text(stored.id).to_string(),
                                     story: stored.story,
                                     length: stored.length,
                                     similarity: sim.jaccard,
@@ -477,12 +478,13 @@ impl Probe {
                 .collect()
         };
         let mut found: Vec<(u32, Match)> = Vec::new();
-        let mut pending: Vec<(usize, StoredDoc)> = Vec::new();
+        // Two rounds' buffers, taking turns: one read while the other is compared.
+        let (mut pending, mut next) = (Round::default(), Round::default());
         for (c, chunk) in ns.chunks(DOC_CHUNK).enumerate() {
             // Documents arrive in number order, as the candidates are sorted; a removed one is
             // simply missing (its bucket entries stay until the page is next rewritten). This
             // thread reads the next chunk from the database while the pool compares the last.
-            let mut docs: Vec<(usize, StoredDoc)> = Vec::with_capacity(chunk.len());
+            next.clear();
             let mut compared = Vec::new();
             let mut at = 0;
             let read = rayon::in_place_scope(|s| {
@@ -491,12 +493,12 @@ impl Probe {
                     while chunk[at] < d.n {
                         at += 1;
                     }
-                    docs.push((c * DOC_CHUNK + at, d));
+                    next.push(c * DOC_CHUNK + at, &d);
                 })
             });
             read?;
             found.append(&mut compared);
-            pending = docs;
+            std::mem::swap(&mut pending, &mut next);
         }
         found.append(&mut compare_chunk(&pending));
         for (d, m) in found {
@@ -856,6 +858,69 @@ pub(super) fn key_parts(
         move |k: u64| k >> shift,
         move |k: u64| (k >> (shift - buckets::FINE_BITS)) as u32 & buckets::FINE_MASK,
     )
+}
+
+/// The indexed documents one round of verification reads, their ids, outlets and samples
+/// back to back (a round's buffers are reused by the next but one).
+#[derive(Debug, Default)]
+struct Round {
+    docs: Vec<RoundDoc>,
+    /// Ids and outlet names.
+    text: String,
+    /// Stored samples.
+    samples: Vec<u32>,
+}
+
+/// One document of a [`Round`]: its place among the documents named, and ranges of the
+/// round's buffers.
+#[derive(Debug)]
+struct RoundDoc {
+    k: usize,
+    story: i64,
+    length: u32,
+    id: (usize, usize),
+    source: Option<(usize, usize)>,
+    sample: (usize, usize),
+}
+
+impl Round {
+    fn clear(&mut self) {
+        self.docs.clear();
+        self.text.clear();
+        self.samples.clear();
+    }
+
+    /// Adds `doc`, the `k`th of the documents named.
+    fn push(&mut self, k: usize, doc: &store::StoredDoc) {
+        let mut text = |s: &str| {
+            let start = self.text.len();
+            self.text.push_str(s);
+            (start, self.text.len())
+        };
+        let (id, source) = (text(doc.id), doc.source.map(text));
+        let start = self.samples.len();
+        self.samples.extend(
+            doc.shingles
+                .chunks_exact(4)
+                .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))),
+        );
+        self.docs.push(RoundDoc {
+            k,
+            story: doc.story,
+            length: doc.length,
+            id,
+            source,
+            sample: (start, self.samples.len()),
+        });
+    }
+
+    fn text(&self, (start, end): (usize, usize)) -> &str {
+        &self.text[start..end]
+    }
+
+    fn sample(&self, doc: &RoundDoc) -> &[u32] {
+        &self.samples[doc.sample.0..doc.sample.1]
+    }
 }
 
 /// The discounted samples of a batch, one after the other, with their bounds: a candidate is

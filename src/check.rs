@@ -213,8 +213,42 @@ impl CheckReport {
 
     /// One JSON object.
     pub fn write_json(&self, w: &mut impl Write) -> io::Result<()> {
-        serde_json::to_writer(&mut *w, self)?;
-        writeln!(w)
+        // The rows are serialized in parallel and put in place of an empty `results` (the
+        // last field): written whole on one thread they were the last 20 ms of a check of
+        // 20,000 documents. The bytes are serde_json's own (a test compares them).
+        let head = serde_json::to_vec(&CheckReport {
+            invalid: Vec::new(),
+            results: Vec::new(),
+            ..*self
+        })?;
+        let head = head.strip_suffix(b"[],\"results\":[]}").ok_or_else(|| {
+            io::Error::other("the JSON report no longer ends with its invalid records and rows")
+        })?;
+        let invalid = serde_json::to_vec(&self.invalid)?;
+        let rows: Vec<Vec<u8>> = self
+            .results
+            .par_chunks(1024)
+            .map(|chunk| {
+                let mut out = Vec::new();
+                for (i, r) in chunk.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    serde_json::to_writer(&mut out, r).expect("a row serializes");
+                }
+                out
+            })
+            .collect();
+        w.write_all(head)?;
+        w.write_all(&invalid)?;
+        w.write_all(b",\"results\":[")?;
+        for (i, part) in rows.iter().enumerate() {
+            if i > 0 {
+                w.write_all(b",")?;
+            }
+            w.write_all(part)?;
+        }
+        w.write_all(b"]}\n")
     }
 
     /// A Markdown summary for a CI log or a pull-request comment.
@@ -323,6 +357,46 @@ fn gh_property(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_json_report_is_serde_jsons_own_bytes() {
+        let row = |i: usize| CheckResult {
+            id: format!("doc \"{i}\"\u{e9}"),
+            duplicate: i.is_multiple_of(3),
+            matches: (0..i % 4)
+                .map(|m| MatchRow {
+                    id: format!("m{m}"),
+                    source: if m.is_multiple_of(2) {
+                        "index"
+                    } else {
+                        "batch"
+                    },
+                    similarity: 0.1 * m as f32,
+                    containment: 1.0 / (m + 3) as f32,
+                    summary: "cut".into(),
+                })
+                .collect(),
+            file: "f".into(),
+            line: i as u64,
+        };
+        for (docs, invalid) in [(0, 0), (1, 0), (2500, 2)] {
+            let report = CheckReport {
+                documents: docs,
+                duplicates: docs / 3,
+                index_duplicates: docs / 4,
+                batch_duplicates: docs / 12,
+                rate: 1.0 / 3.0,
+                max_dup_rate: 0.25,
+                passed: false,
+                invalid: (0..invalid).map(|i| format!("in:{i}: bad")).collect(),
+                results: (0..docs).map(row).collect(),
+            };
+            let mut got = Vec::new();
+            report.write_json(&mut got).unwrap();
+            let want = serde_json::to_string(&report).unwrap() + "\n";
+            assert_eq!(String::from_utf8(got).unwrap(), want, "{docs} rows");
+        }
+    }
 
     #[test]
     fn relations_are_described_from_sizes_and_overlap() {

@@ -21,6 +21,7 @@ use crate::corpus::Corpus;
 use crate::mem::prefetch;
 use crate::shingle::intersection;
 use rayon::prelude::*;
+use std::ops::Range;
 
 /// How much two versions share.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -346,15 +347,16 @@ pub fn verify_buckets(
             }
             let docs = chunk * DOCS..n.min((chunk + 1) * DOCS);
             let mut out = Vec::new();
+            let scratch = (&mut seen[..], mates, passed, &mut out);
             #[cfg(target_arch = "x86_64")]
             let count = if std::arch::is_x86_feature_detected!("avx2") {
                 // SAFETY: AVX2 was just detected.
-                unsafe { check_docs_avx2(&task, docs, seen, mates, passed, &mut out) }
+                unsafe { check_docs_avx2(&task, docs, scratch) }
             } else {
-                check_docs(&task, docs, seen, mates, passed, &mut out)
+                check_docs(&task, docs, scratch)
             };
             #[cfg(not(target_arch = "x86_64"))]
-            let count = check_docs(&task, docs, seen, mates, passed, &mut out);
+            let count = check_docs(&task, docs, scratch);
             (out, count)
         })
         .collect();
@@ -401,27 +403,26 @@ struct BucketTask<'a> {
 /// candidates at 200,000 documents) then takes half the vector instructions.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn check_docs_avx2(
-    task: &BucketTask,
-    docs: std::ops::Range<usize>,
-    seen: &mut [u32],
-    mates: &mut Vec<u32>,
-    passed: &mut Vec<u32>,
-    out: &mut Vec<Edge>,
-) -> usize {
-    check_docs(task, docs, seen, mates, passed, out)
+unsafe fn check_docs_avx2(task: &BucketTask, docs: Range<usize>, scratch: DocScratch) -> usize {
+    check_docs(task, docs, scratch)
 }
+
+/// What [`check_docs`] works in: the `seen` marks, the mates and those that pass the screen,
+/// and the accepted pairs it appends to.
+type DocScratch<'a> = (
+    &'a mut [u32],
+    &'a mut Vec<u32>,
+    &'a mut Vec<u32>,
+    &'a mut Vec<Edge>,
+);
 
 /// Checks the earlier mates of each document of `docs` (see [`verify_buckets`]): appends the
 /// accepted pairs to `out`, document by document, and returns the number of candidates.
 #[inline(always)]
 fn check_docs(
     task: &BucketTask,
-    docs: std::ops::Range<usize>,
-    seen: &mut [u32],
-    mates: &mut Vec<u32>,
-    passed: &mut Vec<u32>,
-    out: &mut Vec<Edge>,
+    docs: Range<usize>,
+    (seen, mates, passed, out): DocScratch,
 ) -> usize {
     // A document's own data stays in cache; its mates' are random reads, each requested
     // before it is needed: first their sizes and signatures, `AHEAD` mates on, to screen

@@ -121,7 +121,7 @@ impl Cursor<'_> {
 }
 
 /// The rows of one page, one per segment holding it: each its raw entries, sorted.
-/// [`PageRows::entries`] decodes and merges them.
+/// [`Decoder::entries`] decodes and merges them.
 pub type PageRows<'a> = [&'a [u8]];
 
 /// Decodes and merges the rows of a page (see [`PageRows`]), reusing its buffers.
@@ -429,6 +429,40 @@ mod tests {
         })
         .unwrap();
         got
+    }
+
+    #[test]
+    fn a_page_in_more_segments_than_the_writer_keeps_reads_back_whole() {
+        // Written row by row (`write` never leaves more than MAX_SEGMENTS): page 3 in every
+        // one of MAX_SEGMENTS + 2 segments, page 5 in the last only.
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(super::super::store::SCHEMA).unwrap();
+        let segs = MAX_SEGMENTS as u32 + 2;
+        let mut truth = Truth::new();
+        let mut blob = Vec::new();
+        for seg in 0..segs {
+            conn.execute(
+                "INSERT INTO segments(seg, docs) VALUES (?1, 1)",
+                params![seg],
+            )
+            .unwrap();
+            let mut put = |page: u64, entries: &[Entry]| {
+                encode(entries, &mut blob);
+                conn.execute(
+                    "INSERT INTO buckets(page, entries) VALUES (?1, ?2)",
+                    params![key(seg, page), blob],
+                )
+                .unwrap();
+                truth.entry(page).or_default().extend(entries);
+            };
+            put(3, &[(seg, seg), (seg + 100, seg)]);
+            if seg == segs - 1 {
+                put(5, &[(7, seg)]);
+            }
+        }
+        let all: Vec<u64> = (0..8).collect();
+        assert_eq!(read_all(&conn, &all, 8), truth);
+        assert_eq!(read_all(&conn, &[3], 1 << 20)[&3], truth[&3]);
     }
 
     #[test]

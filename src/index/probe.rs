@@ -580,11 +580,11 @@ const PAGE_SLACK: usize = 1 << 14;
 /// [`overlapped`]).
 const LOOKUP_AHEAD: usize = 4;
 
-/// Stored pages as read, in page order: each row's page and where its raw entries start in
+/// Stored pages as read, in page order: each row's page and where its raw entries lie in
 /// `bytes` (a page stored in several segments has a row from each, one after the other).
 #[derive(Default)]
 struct StoredPages {
-    rows: Vec<(u64, usize)>,
+    rows: Vec<(u64, usize, usize)>,
     bytes: Vec<u8>,
 }
 
@@ -615,34 +615,28 @@ fn candidates(
     let join = |mut piece: StoredPages| {
         let own = rayon::current_thread_index().map_or(0, |i| i + 1) % keys.len();
         let mut shared = keys[own].lock().expect("not poisoned");
-        let mut decoder = buckets::Decoder::default();
-        let mut rows: Vec<&[u8]> = Vec::new();
-        let mut ours_of = piece
-            .rows
-            .first()
-            .map(|&(first, _)| entries.pages_from(first).peekable());
-        let mut k = 0;
-        while k < piece.rows.len() {
-            let page = piece.rows[k].0;
-            // This page's rows, one per segment.
-            rows.clear();
-            while k < piece.rows.len() && piece.rows[k].0 == page {
-                let end = piece.rows.get(k + 1).map_or(piece.bytes.len(), |r| r.1);
-                rows.push(&piece.bytes[piece.rows[k].1..end]);
-                k += 1;
-            }
-            let ours_of = ours_of.as_mut().expect("rows have a first");
-            // Pages arrive in increasing order, as do the batch's.
-            while ours_of.peek().is_some_and(|&(p, _)| p < page) {
-                ours_of.next();
-            }
-            if let Some(&(p, ours)) = ours_of.peek() {
-                if p == page {
-                    join_page(ours, decoder.entries(&rows), &mut shared);
+        if let Some(&(first, ..)) = piece.rows.first() {
+            let mut ours_of = entries.pages_from(first).peekable();
+            let (mut decoder, mut rows) = (buckets::Decoder::default(), Vec::new());
+            for page_rows in piece.rows.chunk_by(|x, y| x.0 == y.0) {
+                let page = page_rows[0].0;
+                rows.clear();
+                rows.extend(
+                    page_rows
+                        .iter()
+                        .map(|&(_, start, end)| &piece.bytes[start..end]),
+                );
+                // Pages arrive in increasing order, as do the batch's.
+                while ours_of.peek().is_some_and(|&(p, _)| p < page) {
+                    ours_of.next();
+                }
+                if let Some(&(p, ours)) = ours_of.peek() {
+                    if p == page {
+                        join_page(ours, decoder.entries(&rows), &mut shared);
+                    }
                 }
             }
         }
-        drop(rows);
         piece.rows.clear();
         piece.bytes.clear();
         spare.lock().expect("not poisoned").push(piece);
@@ -662,8 +656,9 @@ fn candidates(
         let mut piece = fresh();
         buckets::for_each_page_rows(conn, path, &pages, 1 << page_bits, |page, rows| {
             for row in rows {
-                piece.rows.push((page, piece.bytes.len()));
+                let start = piece.bytes.len();
                 piece.bytes.extend_from_slice(row);
+                piece.rows.push((page, start, piece.bytes.len()));
             }
             if piece.bytes.len() >= piece_bytes {
                 hand(std::mem::replace(&mut piece, fresh()));

@@ -91,7 +91,7 @@ impl CheckReport {
         let batch = probe.batch_matches();
         // Each document's row is its own (in parallel: a row is several strings, and 20,000
         // of them made on one thread were the last 20 ms of a check).
-        let rows: Vec<(CheckResult, bool)> = corpus
+        let results: Vec<CheckResult> = corpus
             .docs
             .par_iter()
             .enumerate()
@@ -110,7 +110,6 @@ impl CheckReport {
                         },
                     })
                     .collect();
-                let in_index = !matches.is_empty();
                 matches.extend(batch[d].iter().map(|m| {
                     let other = &corpus.docs[m.doc as usize];
                     MatchRow {
@@ -122,22 +121,21 @@ impl CheckReport {
                     }
                 }));
                 let input = &inputs[info.input as usize];
-                let result = CheckResult {
+                CheckResult {
                     id: info.id.clone(),
                     duplicate: !matches.is_empty(),
                     matches,
                     file: input.name(),
                     line: info.line,
-                };
-                (result, in_index)
+                }
             })
             .collect();
-        let index_dups = rows.iter().filter(|(_, in_index)| *in_index).count();
-        let batch_dups = rows
+        // Index matches come first: a row whose first match is indexed is an index duplicate.
+        let index_dups = results
             .iter()
-            .filter(|(r, in_index)| r.duplicate && !in_index)
+            .filter(|r| r.matches.first().is_some_and(|m| m.source == "index"))
             .count();
-        let results: Vec<CheckResult> = rows.into_iter().map(|(r, _)| r).collect();
+        let batch_dups = results.iter().filter(|r| r.duplicate).count() - index_dups;
         let documents = results.len();
         let duplicates = index_dups + batch_dups;
         let rate = if documents == 0 {

@@ -257,12 +257,8 @@ pub fn assign(
             // and at most what it shares with this one: most versions are near-whole copies
             // of their parent, and need not be scanned at all.
             let open = corpus.set(d).len() - s0.shared as usize;
-            for (q, s) in options(d) {
-                if open < need
-                    || (s.shared as usize) < need
-                    || q == p0
-                    || key(d as u32, q, &s).0 < floor
-                {
+            for (q, s) in options(d).filter(|_| open >= need) {
+                if (s.shared as usize) < need || q == p0 || key(d as u32, q, &s).0 < floor {
                     continue;
                 }
                 let rest = rest.get_or_insert_with(|| {

@@ -894,11 +894,7 @@ impl Round {
         };
         let (id, source) = (text(doc.id), doc.source.map(text));
         let start = self.samples.len();
-        self.samples.extend(
-            doc.shingles
-                .chunks_exact(4)
-                .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))),
-        );
+        self.samples.extend(store::le_u32s(doc.shingles));
         self.docs.push(RoundDoc {
             k,
             story: doc.story,

@@ -70,15 +70,6 @@ fn index_error(path: &Path, reason: impl Into<String>) -> Error {
     }
 }
 
-/// Opens the database for writing (creating the file when missing). Returns the connection
-/// and whether the database is new (holds no tables yet).
-///
-/// An index that already exists is written in WAL mode: checks read the last committed state
-/// while an add writes. A new one is first loaded with a rollback journal: an empty database
-/// has nothing to roll back, so each page is written once, straight into the file, where WAL
-/// writes it to the log and then again into the database at the checkpoint (the first add of
-/// 200,000 documents: write 2.3-2.5 -> 1.4 s). A crash still leaves it empty (the journal
-/// rolls it back), and [`switch_to_wal`] turns it to WAL once committed.
 /// Bytes per database page of a new index. A check reads the whole bucket table (155 MB at
 /// 200,000 documents) and most of the documents table a page at a time, each page one read
 /// call: at 4 KiB (SQLite's default) that was 40,000 of them for the buckets alone, on the
@@ -88,6 +79,15 @@ fn index_error(path: &Path, reason: impl Into<String>) -> Error {
 /// were slower, and every page an add touches is written whole.)
 const PAGE_SIZE: usize = 32768;
 
+/// Opens the database for writing (creating the file when missing). Returns the connection
+/// and whether the database is new (holds no tables yet).
+///
+/// An index that already exists is written in WAL mode: checks read the last committed state
+/// while an add writes. A new one is first loaded with a rollback journal: an empty database
+/// has nothing to roll back, so each page is written once, straight into the file, where WAL
+/// writes it to the log and then again into the database at the checkpoint (the first add of
+/// 200,000 documents: write 2.3-2.5 -> 1.4 s). A crash still leaves it empty (the journal
+/// rolls it back), and [`switch_to_wal`] turns it to WAL once committed.
 fn open_write(path: &Path, wait: Duration) -> Result<(Connection, bool)> {
     let conn = Connection::open_with_flags(
         path,
@@ -659,9 +659,13 @@ pub(super) fn outlet_pages(
 }
 
 fn u32s(blob: &[u8]) -> Vec<u32> {
+    le_u32s(blob).collect()
+}
+
+/// The little-endian `u32`s a shingle blob holds.
+pub(super) fn le_u32s(blob: &[u8]) -> impl Iterator<Item = u32> + '_ {
     blob.chunks_exact(4)
         .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
-        .collect()
 }
 
 /// An indexed document as verification needs it, borrowed from the database row (valid

@@ -1,6 +1,7 @@
 //! The `dedup` pipeline: read → normalize and shingle → discount boilerplate → MinHash → LSH →
 //! verify → cluster → origin and parent per version.
 
+use crate::anchor::{self, Anchors};
 use crate::boilerplate::Boilerplate;
 use crate::cluster;
 use crate::corpus::{Corpus, DocInfo};
@@ -35,6 +36,8 @@ pub struct Options {
     pub threshold: f64,
     /// Explicit bands × rows (else derived from `threshold` and `num_perm`).
     pub bands: Option<Bands>,
+    /// Containment candidates beside LSH's (`None`: LSH's only).
+    pub anchors: Option<Anchors>,
     /// Verification rule.
     pub rule: Rule,
     /// How verified pairs become stories.
@@ -58,11 +61,12 @@ impl Default for Options {
             normalize: NormalizeOptions::default(),
             shingle: ShingleKind::Char(6),
             sample: 1,
-            num_perm: 256,
+            num_perm: 128,
             scheme: Scheme::OnePermutation,
             seed: 0x0005_eed0_fa11_1a7e,
             threshold: 0.1,
             bands: None,
+            anchors: Some(Anchors::default()),
             rule: Rule {
                 min_containment: 0.25,
                 min_shared: 5,
@@ -486,13 +490,23 @@ pub fn cluster_corpus_with(
     let t = Instant::now();
     let active: Vec<bool> = (0..n).map(|i| !corpus.set(i).is_empty()).collect();
     let sig = |d: usize| &fps[d * k..d * k + bands.bands * bands.rows];
-    let (buckets, band_columns) = lsh::Buckets::with_columns(
-        |d, b| lsh::fingerprint_band_key(sig(d), bands, b),
-        bands.bands,
-        &active,
-        columns.is_some(),
+    let keep_columns = columns.is_some();
+    // Both kinds of candidates are found side by side (each runs on the pool).
+    let ((buckets, band_columns), anchors) = rayon::join(
+        || {
+            lsh::Buckets::with_columns(
+                |d, b| lsh::fingerprint_band_key(sig(d), bands, b),
+                bands.bands,
+                &active,
+                keep_columns,
+            )
+        },
+        || match opts.anchors {
+            Some(p) => anchor::mates(&corpus, &active, p),
+            None => anchor::Mates::default(),
+        },
     );
-    stats.timings.push(("lsh", t.elapsed()));
+    stats.timings.push(("lsh+anchors", t.elapsed()));
 
     // The columns go before verification takes its memory.
     if let Some(hook) = columns {
@@ -503,10 +517,11 @@ pub fn cluster_corpus_with(
     let mut rest = None;
     match beside {
         Some(hook) => rayon::in_place_scope(|scope| {
-            scope.spawn(|_| rest = Some(stories(&corpus, &fps, buckets, &active, opts)));
+            scope
+                .spawn(|_| rest = Some(stories(&corpus, &fps, (buckets, &anchors), &active, opts)));
             hook(&corpus);
         }),
-        None => rest = Some(stories(&corpus, &fps, buckets, &active, opts)),
+        None => rest = Some(stories(&corpus, &fps, (buckets, &anchors), &active, opts)),
     }
     drop(fps);
     let (assignments, more) = rest.expect("the pipeline ran")?;
@@ -525,12 +540,12 @@ pub fn cluster_corpus_with(
 }
 
 /// Verification, clustering and provenance of a discounted corpus with its signatures'
-/// fingerprints and LSH buckets, of which `active` documents (non-empty sets) take part: one
+/// fingerprints, LSH buckets and anchor pairs, of which `active` documents (non-empty sets) take part: one
 /// assignment per document, and the counts and timings of these stages.
 fn stories(
     corpus: &Corpus,
     fps: &[u16],
-    buckets: lsh::Buckets,
+    (buckets, anchors): (lsh::Buckets, &anchor::Mates),
     active: &[bool],
     opts: &Options,
 ) -> Result<(Vec<Assignment>, Stats)> {
@@ -548,7 +563,7 @@ fn stories(
     // and the set sizes the clustering needs are made meanwhile (on one thread, they were
     // the other's idle time after verification).
     let ((edges, candidates), (order, sizes)) = rayon::join(
-        || verify::verify_buckets(corpus, &buckets, rule, Some((fps, k))),
+        || verify::verify_buckets(corpus, &buckets, anchors, rule, Some((fps, k))),
         || {
             let order = crate::provenance::time_order(&corpus.docs);
             let sizes: Vec<u32> = (0..n).map(|i| corpus.set(i).len() as u32).collect();

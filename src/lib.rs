@@ -31,6 +31,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod anchor;
 pub mod boilerplate;
 pub mod check;
 pub mod cli;

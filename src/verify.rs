@@ -299,12 +299,13 @@ pub fn verify(
     chunks.concat()
 }
 
-/// Finds the candidate pairs of `buckets` and checks them, document by document (see
-/// [`crate::lsh::Buckets`]): returns the pairs the rule accepts, ordered by `(a, b)`, and the
-/// number of candidates. Screening by `signatures` is as in [`verify`].
+/// Finds the candidate pairs of `buckets` and of `anchors` and checks them, document by
+/// document (see [`crate::lsh::Buckets`]): returns the pairs the rule accepts, ordered by
+/// `(a, b)`, and the number of candidates. Screening by `signatures` is as in [`verify`].
 pub fn verify_buckets(
     corpus: &Corpus,
     buckets: &crate::lsh::Buckets,
+    anchors: &crate::anchor::Mates,
     rule: Rule,
     signatures: Option<(&[u16], usize)>,
 ) -> (Vec<Edge>, usize) {
@@ -313,6 +314,7 @@ pub fn verify_buckets(
     let task = BucketTask {
         corpus,
         buckets,
+        anchors,
         rule,
         lens: (0..n).map(|i| corpus.set(i).len() as u32).collect(),
         signatures: signatures.map(|(sigs, k)| (sigs, k, Screen::new(rule, k))),
@@ -393,6 +395,7 @@ pub fn verify_buckets(
 struct BucketTask<'a> {
     corpus: &'a Corpus,
     buckets: &'a crate::lsh::Buckets,
+    anchors: &'a crate::anchor::Mates,
     rule: Rule,
     /// Each document's set size, read at random while screening.
     lens: Vec<u32>,
@@ -436,6 +439,7 @@ fn check_docs(
     let BucketTask {
         corpus,
         buckets,
+        anchors,
         rule,
         ref lens,
         ref signatures,
@@ -444,6 +448,12 @@ fn check_docs(
     for b in docs {
         mates.clear();
         buckets.earlier(b, seen, mates);
+        for &a in anchors.earlier(b) {
+            if seen[a as usize] != b as u32 {
+                seen[a as usize] = b as u32;
+                mates.push(a);
+            }
+        }
         count += mates.len();
         let sb = corpus.set(b);
         passed.clear();
@@ -621,7 +631,13 @@ mod tests {
         let active = vec![true; corpus.len()];
         let buckets = Buckets::new(key, bands.bands, &active);
         let pairs = buckets.pairs();
-        let (edges, count) = verify_buckets(&corpus, &buckets, RULE, Some((&fps, k)));
+        let (edges, count) = verify_buckets(
+            &corpus,
+            &buckets,
+            &Default::default(),
+            RULE,
+            Some((&fps, k)),
+        );
         assert_eq!(count, pairs.len());
         assert_eq!(edges, verify(&corpus, &pairs, RULE, Some((&fps, k))));
         assert!(edges.len() >= 200 * 3, "{} edges", edges.len());

@@ -415,6 +415,66 @@ fn bad_options_are_usage_errors() {
         .args(["dedup", s, "--shingle", "char", "--ngram", "9"])
         .assert()
         .code(2);
+    wiretrace()
+        .args(["dedup", s, "--anchors", "17"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--anchors"));
+}
+
+/// Pseudo-random words, the same for the same seed.
+fn words(seed: u64, n: usize) -> String {
+    const SYLLABLES: [&str; 16] = [
+        "ka", "lo", "mer", "vin", "tas", "pre", "dol", "un", "ber", "si", "qua", "ron", "fe",
+        "gal", "tor", "ni",
+    ];
+    let mut x = seed.wrapping_mul(6_364_136_223_846_793_005) | 1;
+    (0..n)
+        .map(|_| {
+            let syllables = 1 + (x >> 60) as usize % 3;
+            (0..syllables)
+                .map(|_| {
+                    x = x
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1_442_695_040_888_963_407);
+                    SYLLABLES[(x >> 60) as usize]
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn a_one_paragraph_cut_of_a_long_story_joins_it_through_anchors() {
+    // A story of eight paragraphs and a republication of its first one only: at about an
+    // eighth of the story, the cut's Jaccard similarity is too low for the strict LSH
+    // asked for here, and only the anchors (containment) find the pair.
+    let dir = tempfile::tempdir().unwrap();
+    let paragraphs: Vec<String> = (0..8).map(|p| words(p + 1, 70)).collect();
+    let story = paragraphs.join("\n\n");
+    let cut = format!("{}\n\nRead more at the Courier.", paragraphs[0]);
+    let other = words(99, 400);
+    let lines: Vec<String> = [("story", &story), ("other", &other), ("cut", &cut)]
+        .iter()
+        .map(|(id, text)| serde_json::json!({"id": id, "text": text}).to_string())
+        .collect();
+    let input = write(dir.path(), "in.jsonl", lines.join("\n").as_bytes());
+    let input = input.to_str().unwrap();
+    let strict = ["--bands", "8", "--rows", "8"];
+    let cluster_of = |extra: &[&str]| {
+        let mut args = vec![input];
+        args.extend(strict);
+        args.extend(extra);
+        let rows = rows(&dedup_stdout(&args));
+        assert_eq!(rows.len(), 3);
+        (rows[2]["cluster"].clone(), rows[2]["parent"].clone())
+    };
+    assert_eq!(cluster_of(&[]), ("story".into(), "story".into()));
+    assert_eq!(
+        cluster_of(&["--anchors", "0"]),
+        ("cut".into(), serde_json::Value::Null)
+    );
 }
 
 #[test]

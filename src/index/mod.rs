@@ -37,6 +37,9 @@ mod overlap;
 mod probe;
 mod store;
 
+/// MinHash signature length of a new index, unless asked otherwise.
+pub const DEFAULT_NUM_PERM: usize = 256;
+
 pub use probe::{BatchMatch, Match, Probe};
 pub use store::{add, compact, remove, AddReport, Index, IndexStats};
 
@@ -208,7 +211,10 @@ mod tests {
 
     #[test]
     fn params_round_trip_through_options() {
-        let opts = Options::default();
+        let opts = Options {
+            num_perm: DEFAULT_NUM_PERM,
+            ..Options::default()
+        };
         let p = Params::from_options(&opts);
         let back = p.options(&opts).unwrap();
         assert_eq!(Params::from_options(&back), p);

@@ -486,6 +486,7 @@ impl IndexAddArgs {
             // An index has only LSH to find a new version's match among the stored ones
             // (no anchors), so it keeps the longer signature.
             num_perm: crate::index::DEFAULT_NUM_PERM,
+            anchors: crate::index::ANCHORS,
             ..Options::default()
         }
     }

@@ -471,6 +471,7 @@ fn run_check(a: CheckArgs) -> anyhow::Result<ExitCode> {
     let base = dedup::Options {
         fields: a.fields.fields(),
         skip_invalid: a.skip_invalid,
+        anchors: wiretrace::index::ANCHORS,
         ..dedup::Options::default()
     };
     let (probe, invalid) = index.probe(&inputs, &base, |_| {})?;

@@ -40,6 +40,11 @@ mod store;
 /// MinHash signature length of a new index, unless asked otherwise.
 pub const DEFAULT_NUM_PERM: usize = 256;
 
+/// Anchors in the batch's own stories of an add or a check: none. With them a check of
+/// 20,000 documents against the 200,000-document index took 0.72-0.74 s instead of
+/// 0.67-0.69 (below the 30,000 documents/s it must keep), for 15 more batch duplicates.
+pub const ANCHORS: Option<crate::anchor::Anchors> = None;
+
 pub use probe::{BatchMatch, Match, Probe};
 pub use store::{add, compact, remove, AddReport, Index, IndexStats};
 

@@ -1,5 +1,5 @@
-//! The `dedup` pipeline: read → normalize and shingle → discount boilerplate → MinHash → LSH →
-//! verify → cluster → origin and parent per version.
+//! The `dedup` pipeline: read → normalize and shingle → discount boilerplate → MinHash → LSH
+//! and anchors → verify → cluster → origin and parent per version.
 
 use crate::anchor::{self, Anchors};
 use crate::boilerplate::Boilerplate;
@@ -540,8 +540,8 @@ pub fn cluster_corpus_with(
 }
 
 /// Verification, clustering and provenance of a discounted corpus with its signatures'
-/// fingerprints, LSH buckets and anchor pairs, of which `active` documents (non-empty sets) take part: one
-/// assignment per document, and the counts and timings of these stages.
+/// fingerprints, LSH buckets and anchor pairs, of which `active` documents (non-empty sets)
+/// take part: one assignment per document, and the counts and timings of these stages.
 fn stories(
     corpus: &Corpus,
     fps: &[u16],

@@ -217,12 +217,52 @@ fn bench_boilerplate(c: &mut Criterion) {
     g.finish();
 }
 
+fn bench_anchors(c: &mut Criterion) {
+    // Noisy copies of the sample stories, and for each a cut holding a quarter of it: pairs
+    // of unequal sizes under shared anchors, as republishers' cuts make them.
+    let sets = sets(&texts(), 1);
+    let mut corpus = Corpus::new();
+    for copy in 0..40u32 {
+        for (i, s) in sets.iter().enumerate() {
+            let mut noisy: Vec<u32> = s
+                .iter()
+                .map(|&x| if x % 7 == copy % 7 { x ^ copy } else { x })
+                .collect();
+            noisy.sort_unstable();
+            let cut: Vec<u32> = noisy.iter().step_by(4).copied().collect();
+            for (kind, set) in [("full", &noisy), ("cut", &cut)] {
+                let info = DocInfo {
+                    id: format!("{copy}-{i}-{kind}"),
+                    title: None,
+                    date: None,
+                    len: 0,
+                    source: None,
+                    input: 0,
+                    line: 0,
+                };
+                corpus.push(info, set);
+            }
+        }
+    }
+    let active = vec![true; corpus.len()];
+    let mut g = c.benchmark_group("anchors");
+    g.throughput(Throughput::Elements(corpus.len() as u64));
+    g.bench_function("mates", |b| {
+        b.iter(|| {
+            let p = wiretrace::anchor::Anchors::default();
+            black_box(wiretrace::anchor::mates(&corpus, &active, p).len())
+        })
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
     bench_normalize,
     bench_shingle,
     bench_minhash,
     bench_lsh,
+    bench_anchors,
     bench_verify,
     bench_boilerplate
 );

@@ -198,13 +198,8 @@ fn bench_boilerplate(c: &mut Criterion) {
         for (i, s) in sets.iter().enumerate() {
             let source = Some(corpus.intern_source(&format!("outlet{}", (i + copy) % 7)));
             let info = DocInfo {
-                id: format!("{copy}-{i}"),
-                title: None,
-                date: None,
-                len: 0,
                 source,
-                input: 0,
-                line: 0,
+                ..DocInfo::new(format!("{copy}-{i}"))
             };
             corpus.push(info, s);
         }
@@ -231,16 +226,7 @@ fn bench_anchors(c: &mut Criterion) {
             noisy.sort_unstable();
             let cut: Vec<u32> = noisy.iter().step_by(4).copied().collect();
             for (kind, set) in [("full", &noisy), ("cut", &cut)] {
-                let info = DocInfo {
-                    id: format!("{copy}-{i}-{kind}"),
-                    title: None,
-                    date: None,
-                    len: 0,
-                    source: None,
-                    input: 0,
-                    line: 0,
-                };
-                corpus.push(info, set);
+                corpus.push(DocInfo::new(format!("{copy}-{i}-{kind}")), set);
             }
         }
     }

@@ -140,16 +140,7 @@ mod tests {
     fn corpus(sets: &[Vec<u32>]) -> Corpus {
         let mut c = Corpus::new();
         for (i, s) in sets.iter().enumerate() {
-            let info = DocInfo {
-                id: format!("d{i}"),
-                date: None,
-                title: None,
-                len: 100,
-                source: None,
-                input: 0,
-                line: i as u64 + 1,
-            };
-            c.push(info, s);
+            c.push(DocInfo::new(format!("d{i}")), s);
         }
         c
     }

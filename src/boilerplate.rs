@@ -423,13 +423,8 @@ mod tests {
 
     fn info(source: Option<u32>) -> DocInfo {
         DocInfo {
-            id: String::new(),
-            title: None,
-            date: None,
-            len: 0,
             source,
-            input: 0,
-            line: 0,
+            ..DocInfo::new("")
         }
     }
 

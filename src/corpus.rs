@@ -20,6 +20,22 @@ pub struct DocInfo {
     pub line: u64,
 }
 
+impl DocInfo {
+    /// A document known only by its id: no date, headline, outlet or place in an input, for
+    /// callers that fill a [`Corpus`] themselves.
+    pub fn new(id: impl Into<String>) -> Self {
+        DocInfo {
+            id: id.into(),
+            date: None,
+            title: None,
+            len: 0,
+            source: None,
+            input: 0,
+            line: 0,
+        }
+    }
+}
+
 /// Documents and their shingle sets.
 #[derive(Debug, Default)]
 pub struct Corpus {
@@ -203,24 +219,12 @@ impl Corpus {
 mod tests {
     use super::*;
 
-    fn info(id: &str) -> DocInfo {
-        DocInfo {
-            id: id.into(),
-            title: None,
-            date: None,
-            len: 0,
-            source: None,
-            input: 0,
-            line: 0,
-        }
-    }
-
     #[test]
     fn retain_compacts_sets() {
         let mut c = Corpus::new();
-        c.push(info("a"), &[1, 2, 3, 4]);
-        c.push(info("b"), &[]);
-        c.push(info("c"), &[5, 6, 7]);
+        c.push(DocInfo::new("a"), &[1, 2, 3, 4]);
+        c.push(DocInfo::new("b"), &[]);
+        c.push(DocInfo::new("c"), &[5, 6, 7]);
         c.retain_sets(|_, s, p| {
             assert!(p.is_empty());
             let mut w = 0;
@@ -242,8 +246,8 @@ mod tests {
     #[test]
     fn positions_follow_their_shingles() {
         let mut c = Corpus::with_positions();
-        c.push_positioned(info("a"), &[1, 2, 3, 4], &[40, 30, 20, 10]);
-        c.push_positioned(info("b"), &[5, 6, 7], &[1, 2, 3]);
+        c.push_positioned(DocInfo::new("a"), &[1, 2, 3, 4], &[40, 30, 20, 10]);
+        c.push_positioned(DocInfo::new("b"), &[5, 6, 7], &[1, 2, 3]);
         c.retain_sets(|_, s, p| {
             let mut w = 0;
             for r in 0..s.len() {

@@ -606,16 +606,7 @@ mod tests {
             for mut set in versions {
                 set.sort_unstable();
                 set.dedup();
-                let info = DocInfo {
-                    id: String::new(),
-                    date: None,
-                    title: None,
-                    len: 0,
-                    source: None,
-                    input: 0,
-                    line: 0,
-                };
-                corpus.push(info, &set);
+                corpus.push(DocInfo::new(""), &set);
             }
         }
         let (k, bands) = (64, Bands { bands: 32, rows: 2 });

@@ -45,7 +45,7 @@ impl Default for Anchors {
     /// `wire_dev`.
     fn default() -> Self {
         Anchors {
-            bits: 3,
+            bits: 2,
             min_shared: 2,
             ratio: 2.0,
             wide: 64,
@@ -297,7 +297,8 @@ mod tests {
         c
     }
 
-    /// A sorted set of `n` values from `seed`, about an eighth of them anchors (below 2^29).
+    /// A sorted set of `n` values from `seed`, spread evenly (about a quarter of them are
+    /// anchors by default).
     fn set(seed: u32, n: u32) -> Vec<u32> {
         let mut s: Vec<u32> = (0..n)
             .map(|i| {
@@ -373,12 +374,17 @@ mod tests {
         }
     }
 
+    /// Whether `x` is an anchor by default.
+    fn is_anchor(x: u32) -> bool {
+        u64::from(x) < 1 << (32 - Anchors::default().bits)
+    }
+
     #[test]
     fn a_small_copy_meets_the_large_story_it_comes_from() {
         let long = set(1, 400);
         // Every other value of the first half of the story: a cut that is a quarter of it.
         let cut: Vec<u32> = long[..200].iter().step_by(2).copied().collect();
-        let anchors_in_cut = cut.iter().filter(|&&x| x < 1 << 29).count();
+        let anchors_in_cut = cut.iter().filter(|&&x| is_anchor(x)).count();
         assert!(anchors_in_cut >= 2, "{anchors_in_cut}");
         let other = set(2, 400);
         let c = corpus(&[long, other, cut]);
@@ -394,7 +400,7 @@ mod tests {
     fn pairs_need_unequal_sizes_and_enough_shared_anchors_and_wide_anchors_stay_linear() {
         let long = set(3, 400);
         let cut: Vec<u32> = long[..150].to_vec();
-        let shared = cut.iter().filter(|&&x| x < 1 << 29).count() as u32;
+        let shared = cut.iter().filter(|&&x| is_anchor(x)).count() as u32;
         // Two copies of the same size are LSH's business, not the anchors'.
         let c = corpus(&[long.clone(), long.clone()]);
         assert!(mates(&c, &[true; 2], Anchors::default()).is_empty());

@@ -88,7 +88,7 @@ pub struct DedupArgs {
     /// Which version of a story --keep writes.
     #[arg(long, value_enum, default_value_t = KeepArg::Earliest)]
     pub keep_policy: KeepArg,
-    /// Jaccard similarity LSH aims to catch; bands and rows are derived from it [default: 0.1].
+    /// Jaccard similarity LSH aims to catch; bands and rows are derived from it [default: 0.15].
     #[arg(long)]
     pub threshold: Option<f64>,
     /// MinHash signature length [default: 128].
@@ -109,16 +109,16 @@ pub struct DedupArgs {
     /// Shingle kind [default: char].
     #[arg(long, value_enum)]
     pub shingle: Option<ShingleArg>,
-    /// Shingle size: words, or characters (at most 8) [default: 3 words, 6 characters].
+    /// Shingle size: words, or characters (at most 8) [default: 3 words, 7 characters].
     #[arg(long)]
     pub ngram: Option<usize>,
     /// Keep one shingle in 2^N (the same ones in every document): smaller sets, faster runs
-    /// [default: 1].
+    /// [default: 2].
     #[arg(long, value_name = "N")]
     pub sample: Option<u32>,
     /// Also pair versions of which one is at least twice the other's size and shares two
     /// of its anchors, one stored shingle in 2^N (containment that LSH's Jaccard misses, as
-    /// a one-paragraph cut of a long story); 0 turns this off [default: 3].
+    /// a one-paragraph cut of a long story); 0 turns this off [default: 2].
     #[arg(long, value_name = "N")]
     pub anchors: Option<u32>,
     /// Share of the smaller version that must at least be found in the larger [default: 0.25].
@@ -208,7 +208,7 @@ impl DedupArgs {
         let shingle = match (self.shingle, self.ngram) {
             (None, None) => d.shingle,
             (Some(ShingleArg::Word), n) => ShingleKind::Word(n.unwrap_or(3)),
-            (Some(ShingleArg::Char), n) => ShingleKind::Char(n.unwrap_or(6)),
+            (Some(ShingleArg::Char), n) => ShingleKind::Char(n.unwrap_or(7)),
             (None, Some(n)) => match d.shingle {
                 ShingleKind::Word(_) => ShingleKind::Word(n),
                 ShingleKind::Char(_) => ShingleKind::Char(n),
@@ -484,10 +484,8 @@ impl IndexAddArgs {
             fields: self.fields.fields(),
             skip_invalid: self.skip_invalid,
             // An index has only LSH to find a new version's match among the stored ones
-            // (no anchors), so it keeps the longer signature.
-            num_perm: crate::index::DEFAULT_NUM_PERM,
-            anchors: crate::index::ANCHORS,
-            ..Options::default()
+            // (no anchors), so it keeps the longer signature and the denser sample.
+            ..crate::index::base_options()
         }
     }
 

@@ -59,12 +59,12 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             normalize: NormalizeOptions::default(),
-            shingle: ShingleKind::Char(6),
-            sample: 1,
+            shingle: ShingleKind::Char(7),
+            sample: 2,
             num_perm: 128,
             scheme: Scheme::OnePermutation,
             seed: 0x0005_eed0_fa11_1a7e,
-            threshold: 0.1,
+            threshold: 0.15,
             bands: None,
             anchors: Some(Anchors::default()),
             rule: Rule {

@@ -471,8 +471,7 @@ fn run_check(a: CheckArgs) -> anyhow::Result<ExitCode> {
     let base = dedup::Options {
         fields: a.fields.fields(),
         skip_invalid: a.skip_invalid,
-        anchors: wiretrace::index::ANCHORS,
-        ..dedup::Options::default()
+        ..wiretrace::index::base_options()
     };
     let (probe, invalid) = index.probe(&inputs, &base, |_| {})?;
     let report = wiretrace::check::CheckReport::new(&probe, &inputs, &invalid, a.max_dup_rate);

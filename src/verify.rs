@@ -302,12 +302,12 @@ pub fn verify(
 /// Finds the candidate pairs of `buckets` and of `anchors` and checks them, document by
 /// document (see [`crate::lsh::Buckets`]): returns the pairs the rule accepts, ordered by
 /// `(a, b)`, and the number of candidates. Screening by `signatures` is as in [`verify`].
-pub fn verify_buckets(
+pub fn verify_buckets<T: PartialEq + Sync>(
     corpus: &Corpus,
     buckets: &crate::lsh::Buckets,
     anchors: &crate::anchor::Mates,
     rule: Rule,
-    signatures: Option<(&[u16], usize)>,
+    signatures: Option<(&[T], usize)>,
 ) -> (Vec<Edge>, usize) {
     const DOCS: usize = 256;
     let n = buckets.len();
@@ -392,21 +392,25 @@ pub fn verify_buckets(
 }
 
 /// What [`verify_buckets`] checks, shared by its chunks.
-struct BucketTask<'a> {
+struct BucketTask<'a, T> {
     corpus: &'a Corpus,
     buckets: &'a crate::lsh::Buckets,
     anchors: &'a crate::anchor::Mates,
     rule: Rule,
     /// Each document's set size, read at random while screening.
     lens: Vec<u32>,
-    signatures: Option<(&'a [u16], usize, Screen)>,
+    signatures: Option<(&'a [T], usize, Screen)>,
 }
 
 /// [`check_docs`] compiled for AVX2: comparing signatures (the screen of twelve million
 /// candidates at 200,000 documents) then takes half the vector instructions.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn check_docs_avx2(task: &BucketTask, docs: Range<usize>, scratch: DocScratch) -> usize {
+unsafe fn check_docs_avx2<T: PartialEq>(
+    task: &BucketTask<T>,
+    docs: Range<usize>,
+    scratch: DocScratch,
+) -> usize {
     check_docs(task, docs, scratch)
 }
 
@@ -422,8 +426,8 @@ type DocScratch<'a> = (
 /// Checks the earlier mates of each document of `docs` (see [`verify_buckets`]): appends the
 /// accepted pairs to `out`, document by document, and returns the number of candidates.
 #[inline(always)]
-fn check_docs(
-    task: &BucketTask,
+fn check_docs<T: PartialEq>(
+    task: &BucketTask<T>,
     docs: Range<usize>,
     (seen, mates, passed, out): DocScratch,
 ) -> usize {

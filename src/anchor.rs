@@ -160,16 +160,17 @@ pub fn mates(corpus: &Corpus, active: &[bool], p: Anchors) -> Mates {
     let paired: Vec<(Vec<u64>, Vec<u32>)> = (0..parts)
         .into_par_iter()
         .map_init(
-            || (Vec::new(), Vec::new(), Vec::new()),
-            |(entries, list, pairs), part| {
+            || (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
+            |(entries, scratch, list, pairs), part| {
                 entries.clear();
                 for (placed, starts) in &pieces {
                     entries.extend_from_slice(
                         &placed[starts[part] as usize..starts[part + 1] as usize],
                     );
                 }
-                // By anchor, documents in order within one.
-                entries.sort_unstable();
+                // By anchor, documents in order within one: the entries came in document
+                // order, and the sort is stable on the anchor's bits below the part's.
+                sort_by_bits(entries, scratch, shift, |e| (e >> 32) as u32);
                 pairs.clear();
                 for l in entries.chunk_by(|x, y| x >> 32 == y >> 32) {
                     if l.len() >= 2 {
@@ -183,23 +184,42 @@ pub fn mates(corpus: &Corpus, active: &[bool], p: Anchors) -> Mates {
     drop(pieces);
     let counted: Vec<(Vec<u32>, Vec<u32>)> = (0..pair_parts)
         .into_par_iter()
-        .map_init(Vec::new, |pairs: &mut Vec<u64>, k| {
-            pairs.clear();
-            for (v, starts) in &paired {
-                pairs.extend_from_slice(&v[starts[k] as usize..starts[k + 1] as usize]);
-            }
-            pairs.sort_unstable();
-            let first = k << pair_shift;
-            let mut counts = vec![0u32; ((k + 1) << pair_shift).min(n) - first];
-            let mut mates = Vec::new();
-            for run in pairs.chunk_by(|x, y| x == y) {
-                if run.len() as u32 >= p.min_shared {
-                    counts[(run[0] >> 32) as usize - first] += 1;
-                    mates.push(run[0] as u32);
+        .map_init(
+            || (Vec::new(), Vec::new(), Vec::new()),
+            |(pairs, scratch, shared): &mut (Vec<u64>, Vec<u64>, Vec<u32>), k| {
+                pairs.clear();
+                for (v, starts) in &paired {
+                    pairs.extend_from_slice(&v[starts[k] as usize..starts[k + 1] as usize]);
                 }
-            }
-            (mates, counts)
-        })
+                // By later document; each one's earlier documents are counted in a table of
+                // every document (left all zero again after each), and those that reach
+                // `min_shared` are its mates.
+                let first = k << pair_shift;
+                sort_by_bits(pairs, scratch, pair_shift, |x| {
+                    ((x >> 32) as usize - first) as u32
+                });
+                shared.resize(n, 0);
+                let enough = p.min_shared.max(1);
+                let mut counts = vec![0u32; ((k + 1) << pair_shift).min(n) - first];
+                let mut mates = Vec::new();
+                for same_b in pairs.chunk_by(|x, y| x >> 32 == y >> 32) {
+                    let from = mates.len();
+                    for &x in same_b {
+                        let c = &mut shared[x as u32 as usize];
+                        *c += 1;
+                        if *c == enough {
+                            mates.push(x as u32);
+                        }
+                    }
+                    for &x in same_b {
+                        shared[x as u32 as usize] = 0;
+                    }
+                    mates[from..].sort_unstable();
+                    counts[(same_b[0] >> 32) as usize - first] = (mates.len() - from) as u32;
+                }
+                (mates, counts)
+            },
+        )
         .collect();
     let mut starts = Vec::with_capacity(n + 1);
     starts.push(0u32);
@@ -261,6 +281,40 @@ fn pair_list(
         for &(_, b) in &by_size[from.max(i + 1)..] {
             pairs.push(pair(a, b));
         }
+    }
+}
+
+/// Sorts `v` stably by the low `bits` bits of `key` (at most 32), in passes of up to 11 bits
+/// through `scratch`: a few counting passes over values that stay in cache, where a
+/// comparison sort of every part was a third of the stage.
+fn sort_by_bits(v: &mut Vec<u64>, scratch: &mut Vec<u64>, bits: u32, key: impl Fn(u64) -> u32) {
+    const PASS_BITS: u32 = 11;
+    scratch.clear();
+    scratch.resize(v.len(), 0);
+    let mut counts = [0u32; 1 << PASS_BITS];
+    let mut low = 0;
+    while low < bits {
+        let width = (bits - low).min(PASS_BITS);
+        let mask = (1u32 << width) - 1;
+        let digit = |x: u64| ((key(x) >> low) & mask) as usize;
+        let counts = &mut counts[..1 << width];
+        counts.fill(0);
+        for &x in v.iter() {
+            counts[digit(x)] += 1;
+        }
+        let mut sum = 0;
+        for c in counts.iter_mut() {
+            let k = *c;
+            *c = sum;
+            sum += k;
+        }
+        for &x in v.iter() {
+            let at = &mut counts[digit(x)];
+            scratch[*at as usize] = x;
+            *at += 1;
+        }
+        std::mem::swap(v, scratch);
+        low += width;
     }
 }
 

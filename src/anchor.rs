@@ -25,6 +25,9 @@ pub struct Anchors {
     pub bits: u32,
     /// Anchors a pair must share.
     pub min_shared: u32,
+    /// Share of the smaller document's anchors a pair must share, at least (a pair that
+    /// passes verification shares a quarter or more of the smaller one's shingles).
+    pub min_share: f32,
     /// The larger set must hold at least this many times the shingles of the smaller.
     pub ratio: f32,
     /// Anchors of more documents than this pair each with the next `span` only.
@@ -34,19 +37,20 @@ pub struct Anchors {
 }
 
 impl Default for Anchors {
-    /// Chosen on the development corpora, with the default 1-in-2 sample and 128
-    /// permutations: one in eight stored shingles, two shared, twice the size. `wire_dev` F1
-    /// 0.9947 and `ocr_dev` 0.9569 (0.9894 and 0.9562 with 256 permutations and no anchors);
-    /// one in four stored shingles gains 0.002 on `wire_dev` for two and a half times the
-    /// anchor pairs to verify (0.25 s more at 200,000 documents). An anchor of more than 64
+    /// Chosen on the development corpora: one in four stored shingles (with the default
+    /// 1-in-4 sample of 7-grams, one in sixteen of the text's; one in eight lost 0.01 of
+    /// `wire_dev` F1 there), two shared, twice the size. An anchor of more than 64
     /// documents meets the 4 after each (skipping such anchors lost every one-paragraph cut
     /// of a story republished a hundred times; 16 after cost 0.5 s at 200,000 documents, 4
     /// cost 0.1 s, and 200k F1 went 0.9598 -> 0.9637); three shared anchors lost 0.003 on
-    /// `wire_dev`.
+    /// `wire_dev`. Only 1% of the pairs anchors alone propose pass verification: sharing
+    /// 15% of the smaller one's anchors left F1 unchanged on every corpus (to four places)
+    /// and removed a third of them (8.8 -> 7.5 million candidates at 200,000 documents).
     fn default() -> Self {
         Anchors {
             bits: 2,
             min_shared: 2,
+            min_share: 0.15,
             ratio: 2.0,
             wide: 64,
             span: 4,
@@ -125,13 +129,16 @@ pub fn mates(corpus: &Corpus, active: &[bool], p: Anchors) -> Mates {
     };
     // Each piece of documents places its entries (anchor, document) by part: a counting
     // pass, then a placing one.
-    let pieces: Vec<(Vec<u64>, Vec<u32>)> = (0..n.div_ceil(DOCS_PER_PIECE))
+    let pieces: Vec<(Vec<u64>, Vec<u32>, Vec<u32>)> = (0..n.div_ceil(DOCS_PER_PIECE))
         .into_par_iter()
         .map(|piece| {
             let docs = piece * DOCS_PER_PIECE..((piece + 1) * DOCS_PER_PIECE).min(n);
             let mut starts = vec![0u32; parts + 1];
+            let mut counts = Vec::with_capacity(docs.len());
             for d in docs.clone() {
-                for &x in anchors_of(d) {
+                let anchors = anchors_of(d);
+                counts.push(anchors.len() as u32);
+                for &x in anchors {
                     starts[part_of(x) + 1] += 1;
                 }
             }
@@ -147,10 +154,11 @@ pub fn mates(corpus: &Corpus, active: &[bool], p: Anchors) -> Mates {
                     *at += 1;
                 }
             }
-            (placed, starts)
+            (placed, starts, counts)
         })
         .collect();
     let sizes: Vec<u32> = (0..n).map(|d| corpus.set(d).len() as u32).collect();
+    let anchor_counts: Vec<u32> = pieces.iter().flat_map(|(_, _, c)| c).copied().collect();
     // Pairs are split by the top bits of their later document.
     let doc_bits = usize::BITS - (n - 1).leading_zeros();
     let pair_shift = doc_bits.saturating_sub(PAIR_PART_BITS);
@@ -163,7 +171,7 @@ pub fn mates(corpus: &Corpus, active: &[bool], p: Anchors) -> Mates {
             || (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
             |(entries, scratch, list, pairs), part| {
                 entries.clear();
-                for (placed, starts) in &pieces {
+                for (placed, starts, _) in &pieces {
                     entries.extend_from_slice(
                         &placed[starts[part] as usize..starts[part + 1] as usize],
                     );
@@ -193,7 +201,7 @@ pub fn mates(corpus: &Corpus, active: &[bool], p: Anchors) -> Mates {
                 }
                 // By later document; each one's earlier documents are counted in a table of
                 // every document (left all zero again after each), and those that reach
-                // `min_shared` are its mates.
+                // `min_shared` and `min_share` of the smaller one's anchors are its mates.
                 let first = k << pair_shift;
                 sort_by_bits(pairs, scratch, pair_shift, |x| {
                     ((x >> 32) as usize - first) as u32
@@ -204,15 +212,20 @@ pub fn mates(corpus: &Corpus, active: &[bool], p: Anchors) -> Mates {
                 let mut mates = Vec::new();
                 for same_b in pairs.chunk_by(|x, y| x >> 32 == y >> 32) {
                     let from = mates.len();
+                    let b = (same_b[0] >> 32) as usize;
                     for &x in same_b {
-                        let c = &mut shared[x as u32 as usize];
-                        *c += 1;
-                        if *c == enough {
-                            mates.push(x as u32);
-                        }
+                        shared[x as u32 as usize] += 1;
                     }
+                    // Each earlier document is judged once, at its first pair here.
                     for &x in same_b {
-                        shared[x as u32 as usize] = 0;
+                        let a = x as u32 as usize;
+                        let c = std::mem::take(&mut shared[a]);
+                        if c >= enough {
+                            let small = if sizes[a] < sizes[b] { a } else { b };
+                            if c as f32 >= (p.min_share * anchor_counts[small] as f32).ceil() {
+                                mates.push(a as u32);
+                            }
+                        }
                     }
                     mates[from..].sort_unstable();
                     counts[(same_b[0] >> 32) as usize - first] = (mates.len() - from) as u32;
@@ -391,8 +404,19 @@ mod tests {
             }
         }
         let mut want = vec![Vec::new(); c.len()];
+        let anchors = |d: u32| {
+            c.set(d as usize)
+                .iter()
+                .filter(|&&x| active[d as usize] && u64::from(x) < limit)
+                .count() as f32
+        };
         for (&(b, a), &k) in &shared {
-            if k >= p.min_shared {
+            let small = if c.set(a as usize).len() < c.set(b as usize).len() {
+                a
+            } else {
+                b
+            };
+            if k >= p.min_shared && k as f32 >= (p.min_share * anchors(small)).ceil() {
                 want[b as usize].push(a);
             }
         }
@@ -406,6 +430,7 @@ mod tests {
             inactive in proptest::collection::vec(proptest::bool::weighted(0.1), 60),
             bits in 0u32..3,
             min_shared in 1u32..4,
+            min_share in proptest::sample::select(vec![0.0f32, 0.1, 0.3, 0.6]),
             ratio in proptest::sample::select(vec![0.5f32, 1.0, 1.5, 2.0, 3.0]),
             wide in 2usize..12,
             span in 1usize..4,
@@ -418,7 +443,7 @@ mod tests {
                 .collect();
             let c = corpus(&sets);
             let active: Vec<bool> = (0..c.len()).map(|d| !inactive[d]).collect();
-            let p = Anchors { bits, min_shared, ratio, wide, span };
+            let p = Anchors { bits, min_shared, min_share, ratio, wide, span };
             let m = mates(&c, &active, p);
             let want = reference(&c, &active, p);
             for (d, w) in want.iter().enumerate() {

@@ -104,7 +104,7 @@ pub(crate) fn walk(text: &str, opts: NormalizeOptions, sink: &mut impl Sink) {
     if opts.nfkc
         && !text.is_ascii()
         && is_nfkc_quick(
-            non_ascii_chars(text).filter(|&c| c.is_alphanumeric() || is_combining_mark(c)),
+            non_ascii_chars(text).filter(|&c| is_alphanumeric(c) || is_combining_mark(c)),
         ) != IsNormalized::Yes
     {
         nfkc = text.nfkc().collect::<String>();
@@ -131,7 +131,7 @@ pub(crate) fn walk(text: &str, opts: NormalizeOptions, sink: &mut impl Sink) {
         let c = text[i..].chars().next().expect("i is on a char boundary");
         i += c.len_utf8();
         let keep = if opts.punctuation {
-            c.is_alphanumeric()
+            is_alphanumeric(c)
         } else {
             !c.is_whitespace()
         };
@@ -194,6 +194,26 @@ fn ascii_prefix(bytes: &[u8]) -> usize {
         .iter()
         .position(|b| !b.is_ascii())
         .unwrap_or(bytes.len() - i)
+}
+
+/// `c.is_alphanumeric()`, decided at once for the punctuation and symbols outside ASCII
+/// that news text is full of (no-break spaces, typographic quotes and dashes, £ and ©),
+/// which the standard library looks up in its Unicode tables twice (letters, then digits):
+/// those lookups were a twentieth of the reading time at 200,000 documents.
+#[inline]
+fn is_alphanumeric(c: char) -> bool {
+    match c {
+        '\u{a0}'..='\u{a9}'
+        | '\u{ab}'..='\u{b1}'
+        | '\u{b4}'
+        | '\u{b6}'..='\u{b8}'
+        | '\u{bb}'
+        | '\u{bf}'
+        | '\u{d7}'
+        | '\u{f7}'
+        | '\u{2000}'..='\u{206f}' => false,
+        _ => c.is_alphanumeric(),
+    }
 }
 
 /// The characters of `text` outside ASCII, found without decoding the ASCII between them.
@@ -319,6 +339,13 @@ fn entity(s: &str) -> Option<(char, usize)> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_quick_alphanumeric_test_agrees_with_the_standard_one_everywhere() {
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            assert_eq!(is_alphanumeric(c), c.is_alphanumeric(), "{:?}", c);
+        }
+    }
 
     fn n(s: &str) -> String {
         normalize(s, NormalizeOptions::default())

@@ -88,7 +88,7 @@ pub struct DedupArgs {
     /// Which version of a story --keep writes.
     #[arg(long, value_enum, default_value_t = KeepArg::Earliest)]
     pub keep_policy: KeepArg,
-    /// Jaccard similarity LSH aims to catch; bands and rows are derived from it [default: 0.15].
+    /// Jaccard similarity LSH aims to catch; bands and rows are derived from it [default: 0.17].
     #[arg(long)]
     pub threshold: Option<f64>,
     /// MinHash signature length [default: 128].

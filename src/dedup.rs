@@ -64,7 +64,7 @@ impl Default for Options {
             num_perm: 128,
             scheme: Scheme::OnePermutation,
             seed: 0x0005_eed0_fa11_1a7e,
-            threshold: 0.15,
+            threshold: 0.17,
             bands: None,
             anchors: Some(Anchors::default()),
             rule: Rule {

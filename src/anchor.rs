@@ -7,8 +7,8 @@
 //! of unrelated stories at that similarity. Containment needs another look. Every stored
 //! shingle whose value is below 2^(32 − bits) is an *anchor* (the same ones in every
 //! document, so a copy holds the anchors of the text it copies); two documents that share at
-//! least `min_shared` anchors, one at least `ratio` times the size of the other, are
-//! candidates. Verification then judges the pair like any other.
+//! least `min_shared` anchors and `min_share` of the smaller one's, one at least `ratio` times
+//! the size of the other, are candidates. Verification then judges the pair like any other.
 //!
 //! An anchor found in more than `wide` documents (a story republished by very many outlets)
 //! pairs each of them only with the `span` after it (in input order) instead of with all:
@@ -164,7 +164,7 @@ pub fn mates(corpus: &Corpus, active: &[bool], p: Anchors) -> Mates {
     let pair_shift = doc_bits.saturating_sub(PAIR_PART_BITS);
     let pair_parts = ((n - 1) >> pair_shift) + 1;
     // Every pair of unequal sizes under one anchor, once per anchor it shares, as
-    // (later, earlier), split by the later document: counted below by sorting.
+    // (later, earlier), split by the later document: counted below.
     let paired: Vec<(Vec<u64>, Vec<u32>)> = (0..parts)
         .into_par_iter()
         .map_init(
@@ -228,7 +228,7 @@ pub fn mates(corpus: &Corpus, active: &[bool], p: Anchors) -> Mates {
                         }
                     }
                     mates[from..].sort_unstable();
-                    counts[(same_b[0] >> 32) as usize - first] = (mates.len() - from) as u32;
+                    counts[b - first] = (mates.len() - from) as u32;
                 }
                 (mates, counts)
             },

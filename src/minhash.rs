@@ -102,9 +102,15 @@ impl MinHasher {
                 continue;
             }
             if tabled {
+                // The first filled bin among the tabled probes, found without a branch per
+                // probe (whether a bin is filled is a coin flip with a set of about k values,
+                // and the mispredicted branches were half of the signature's time).
                 let first = &self.probes[i * PROBES..(i + 1) * PROBES];
-                if let Some(&j) = first.iter().find(|&&j| filled[usize::from(j)]) {
-                    sig[i] = sig[usize::from(j)];
+                let hits = first.iter().enumerate().fold(0u32, |hits, (t, &j)| {
+                    hits | u32::from(filled[usize::from(j)]) << t
+                });
+                if hits != 0 {
+                    sig[i] = sig[usize::from(first[hits.trailing_zeros() as usize])];
                     continue;
                 }
             }

@@ -311,6 +311,23 @@ pub fn verify(
     chunks.concat()
 }
 
+/// The low byte of each signature fingerprint, to screen candidates on: half the memory
+/// read at random per pair (millions of pairs at 200,000 documents), and since equal
+/// fingerprints have equal low bytes, a screen on them only lets more pairs through to the
+/// exact test (2 of 200,000 rows changed, F1 up by 0.00003; verify 0.69-0.71 -> 0.65-0.69 s).
+pub fn screen_bytes(fps: &[u16]) -> Vec<u8> {
+    let mut low = vec![0u8; fps.len()];
+    crate::mem::huge_pages(&mut low);
+    low.par_chunks_mut(1 << 16)
+        .zip(fps.par_chunks(1 << 16))
+        .for_each(|(l, f)| {
+            for (l, &f) in l.iter_mut().zip(f) {
+                *l = f as u8;
+            }
+        });
+    low
+}
+
 /// Finds the candidate pairs of `buckets` and of `anchors` and checks them, document by
 /// document (see [`crate::lsh::Buckets`]): returns the pairs the rule accepts, ordered by
 /// `(a, b)`, and the number of candidates. Screening by `signatures` is as in [`verify`].
@@ -557,6 +574,36 @@ mod tests {
             }
         }
         assert!(passed[0] > 1000 && passed[1] > 1000, "{passed:?}");
+    }
+
+    #[test]
+    fn the_screen_on_low_bytes_passes_every_pair_the_full_one_does() {
+        let mut next = crate::testutil::xorshift(0x9e37_79b9_7f4a_7c15);
+        let screen = Screen::new(RULE, 128);
+        let mut passed = 0;
+        for agree in 0..=32 {
+            let a: Vec<u16> = (0..128).map(|_| next() as u16).collect();
+            // Disagreeing values often share their low byte: the low screen sees more matches.
+            let b: Vec<u16> = a
+                .iter()
+                .map(|&v| match next() % 32 {
+                    x if x < agree => v,
+                    x if x % 2 == 0 => v ^ 0x100,
+                    _ => v ^ 1,
+                })
+                .collect();
+            let (la, lb) = (screen_bytes(&a), screen_bytes(&b));
+            assert_eq!(la, a.iter().map(|&v| v as u8).collect::<Vec<_>>());
+            for (x, y) in [(40, 60), (100, 900), (300, 320), (2000, 150)] {
+                let full = screen.may_accept(&a, &b, x, y);
+                assert!(
+                    !full || screen.may_accept(&la, &lb, x, y),
+                    "{agree} {x} {y}"
+                );
+                passed += usize::from(full);
+            }
+        }
+        assert!(passed > 10, "{passed}");
     }
 
     #[test]

@@ -240,6 +240,12 @@ mod tests {
     fn params_round_trip_through_options() {
         let opts = base_options();
         let p = Params::from_options(&opts);
+        // A new index keeps the settings its speed and accuracy were measured with, whatever
+        // `dedup`'s defaults become.
+        assert_eq!(
+            (p.shingle.as_str(), p.sample, p.threshold, p.num_perm),
+            ("char6", 1, 0.1, 256)
+        );
         let back = p.options(&opts).unwrap();
         assert_eq!(Params::from_options(&back), p);
         let mut q = p.clone();

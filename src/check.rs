@@ -200,11 +200,16 @@ impl CheckReport {
             writeln!(
                 w,
                 "  {}  duplicates {} ({}; similarity {:.2}, containment {:.2}): {}",
-                r.id, m.id, m.source, m.similarity, m.containment, m.summary
+                terminal(&r.id),
+                terminal(&m.id),
+                m.source,
+                m.similarity,
+                m.containment,
+                terminal(&m.summary)
             )?;
         }
         for i in &self.invalid {
-            writeln!(w, "  invalid record left out: {i}")?;
+            writeln!(w, "  invalid record left out: {}", terminal(i))?;
         }
         Ok(())
     }
@@ -288,12 +293,12 @@ impl CheckReport {
                 writeln!(
                     w,
                     "| `{}` | `{}` | {} | {:.2} | {:.2} | {} |",
-                    md(&r.id),
-                    md(&m.id),
+                    markdown_code(&r.id),
+                    markdown_code(&m.id),
                     m.source,
                     m.similarity,
                     m.containment,
-                    m.summary
+                    markdown_text(&m.summary)
                 )?;
             }
             if self.duplicates > worst.len() {
@@ -334,12 +339,10 @@ impl CheckReport {
     }
 }
 
+use crate::escape::{markdown_code, markdown_text, terminal};
+
 fn round(x: f32) -> f32 {
     (x * 1e4).round() / 1e4
-}
-
-fn md(s: &str) -> String {
-    s.replace('|', "\\|").replace('`', "'")
 }
 
 fn gh_message(s: &str) -> String {

@@ -49,6 +49,10 @@ pub struct Common {
     /// No progress and no summary on stderr.
     #[arg(long, short = 'q', global = true)]
     pub quiet: bool,
+    /// Longest record read, in bytes (a JSON line or a story file); a longer one stops the
+    /// run with its place named. [default: 268435456, 256 MiB]
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = crate::input::DEFAULT_MAX_RECORD_BYTES, hide_default_value = true)]
+    pub max_record_bytes: usize,
 }
 
 /// Options naming the JSON keys of records.
@@ -559,7 +563,8 @@ pub struct IndexRemoveArgs {
     /// The index file.
     #[arg(long, value_name = "PATH")]
     pub index: PathBuf,
-    /// A file of ids to remove, one per line (- for stdin).
+    /// A file of ids to remove: one per line, exactly as written (spaces included), or JSON
+    /// Lines rows {"id": …} (for ids with line breaks; dedup rows work); - for stdin.
     #[arg(long, value_name = "FILE")]
     pub ids: PathBuf,
     /// Seconds to wait for another add or remove to finish before giving up.

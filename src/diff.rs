@@ -772,6 +772,8 @@ pub fn diff_with(a: Version, b: Version, furniture: &Furniture) -> Report {
 /// Writes the report for a terminal: the edit summary, then the paragraphs with their
 /// changes marked (`+` added, `-` removed, `~` changed, `↕` moved), in colour when `color`.
 pub fn write_text(r: &Report, color: bool, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    // Text from the corpus is escaped for the terminal; only our own colours reach it.
+    use crate::escape::terminal as t;
     let paint = |code: &str, s: &str| {
         if color {
             format!("\x1b[{code}m{s}\x1b[0m")
@@ -786,7 +788,10 @@ pub fn write_text(r: &Report, color: bool, out: &mut impl std::io::Write) -> std
             "1",
             &format!(
                 "{} → {}   similarity {:.2}, containment {:.2}",
-                r.a, r.b, r.similarity, r.containment
+                t(&r.a),
+                t(&r.b),
+                r.similarity,
+                r.containment
             )
         )
     )?;
@@ -794,26 +799,27 @@ pub fn write_text(r: &Report, color: bool, out: &mut impl std::io::Write) -> std
         writeln!(out, "  no edits")?;
     }
     for e in &r.edits {
-        writeln!(out, "  • {}", e.summary())?;
+        writeln!(out, "  • {}", t(&e.summary()))?;
     }
     writeln!(out)?;
     for p in &r.paragraphs {
+        let text = t(&p.text);
         let furniture = if p.boilerplate { " [boilerplate]" } else { "" };
         match p.op {
-            "equal" => writeln!(out, "  {}", paint("2", &p.text))?,
-            "added" => writeln!(out, "{}", paint("32", &format!("+ {}{furniture}", p.text)))?,
-            "removed" => writeln!(out, "{}", paint("31", &format!("- {}{furniture}", p.text)))?,
+            "equal" => writeln!(out, "  {}", paint("2", &text))?,
+            "added" => writeln!(out, "{}", paint("32", &format!("+ {text}{furniture}")))?,
+            "removed" => writeln!(out, "{}", paint("31", &format!("- {text}{furniture}")))?,
             op => {
                 let mark = if op == "moved" { "↕" } else { "~" };
                 let changes: Vec<String> = p
                     .words
                     .iter()
                     .map(|w| match w.split_at(1) {
-                        ("+", rest) => paint("32", &format!("+{rest}")),
-                        (_, rest) => paint("31", &format!("-{rest}")),
+                        ("+", rest) => paint("32", &format!("+{}", t(rest))),
+                        (_, rest) => paint("31", &format!("-{}", t(rest))),
                     })
                     .collect();
-                writeln!(out, "{} {}", paint("33", mark), p.text)?;
+                writeln!(out, "{} {text}", paint("33", mark))?;
                 if !changes.is_empty() {
                     writeln!(out, "    {}", changes.join(" "))?;
                 }

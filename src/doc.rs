@@ -189,6 +189,22 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
+            if let Key::Id = key {
+                // The id's exact text: a number id keeps every digit (`18446744073709551617`
+                // is not `…552000`, and `1.0` is not `1`).
+                let raw: &'de serde_json::value::RawValue = map.next_value()?;
+                match id_text(raw.get()) {
+                    Ok(Some(id)) => doc.id = id,
+                    Ok(None) => {}
+                    Err(what) => {
+                        problem.get_or_insert(format!(
+                            "field {:?} is {what}, expected a string or a number",
+                            self.fields.id
+                        ));
+                    }
+                }
+                continue;
+            }
             let value: Scalar = map.next_value()?;
             let name = match key {
                 Key::Id => &self.fields.id,
@@ -240,6 +256,22 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
                 self.fields.text
             )))),
         }
+    }
+}
+
+/// An id from the raw JSON of its value: a string's contents, a number's exact text, `None`
+/// for null; anything else is named in the error.
+pub fn id_text(raw: &str) -> Result<Option<String>, &'static str> {
+    let raw = raw.trim();
+    match raw.as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<String>(raw)
+            .map(Some)
+            .map_err(|_| "a malformed string"),
+        Some(b'-' | b'0'..=b'9') => Ok(Some(raw.to_string())),
+        Some(b'n') => Ok(None),
+        Some(b't' | b'f') => Err("a boolean"),
+        Some(b'[') => Err("an array"),
+        _ => Err("an object"),
     }
 }
 
@@ -299,6 +331,20 @@ mod tests {
         };
         let d = parse_json(br#"{"doc_id":-17,"body":"x"}"#, &f, "f:1").unwrap();
         assert_eq!(d.id, "-17");
+        // Numbers keep their exact text: two ids that differ past f64's precision stay
+        // two ids, and 1.0 is not 1.
+        for (raw, id) in [
+            ("18446744073709551616", "18446744073709551616"),
+            ("18446744073709551617", "18446744073709551617"),
+            ("1.0", "1.0"),
+            ("1", "1"),
+            ("1e3", "1e3"),
+        ] {
+            let line = format!(r#"{{"doc_id":{raw},"body":"x"}}"#);
+            assert_eq!(parse_json(line.as_bytes(), &f, "f:1").unwrap().id, id);
+        }
+        let e = parse_json(br#"{"doc_id":true,"body":"x"}"#, &f, "f:1").unwrap_err();
+        assert!(e.contains("is a boolean"), "{e}");
         let d = parse_json(br#"{"body":"x","id":"ignored"}"#, &f, "f:9").unwrap();
         assert_eq!(d.id, "f:9");
     }

@@ -7,14 +7,29 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// An input or output file could not be opened, read or written.
-    #[error(
-        "{path}: {source}. Check that the path exists and is readable (or writable for outputs)."
-    )]
+    #[error("{}: {}", .path.display(), advice(.error))]
     Io {
         /// The file concerned.
         path: PathBuf,
-        /// The underlying I/O error.
-        source: std::io::Error,
+        /// The underlying I/O error. (Not an error `source`: the message says it already,
+        /// and a chain printer would repeat it.)
+        error: std::io::Error,
+    },
+    /// A compressed input's data is damaged or cut short.
+    #[error("{}: {reason}; the file is damaged or cut short. Download or compress it again (a partial download ends early).", .path.display())]
+    Corrupt {
+        /// The file concerned.
+        path: PathBuf,
+        /// What the decoder said.
+        reason: String,
+    },
+    /// A record longer than the cap (`--max-record-bytes`).
+    #[error("{place}: a record longer than {cap} bytes (no line break within it); it is not a news story. Split or fix the file, or raise --max-record-bytes.")]
+    TooLong {
+        /// `file:line` (JSONL) or the file's path (text folders).
+        place: String,
+        /// The cap in bytes.
+        cap: usize,
     },
     /// One input record is malformed.
     #[error(
@@ -54,10 +69,35 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// An I/O error on `path`.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error,
         }
+    }
+
+    /// True when writing failed because the reader of a pipe went away (`… | head`).
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io { error, .. } if error.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// One sentence on an I/O error: what happened, in words, and what to do. The system's own
+/// text (with its "(os error N)") only where there is nothing plainer to say.
+pub fn advice(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "no such file or folder; check the path".into(),
+        K::PermissionDenied => {
+            "permission denied; check the permissions of the file and its folder".into()
+        }
+        K::StorageFull => "the disk is full; free some space and run again".into(),
+        K::IsADirectory => "is a folder; name a file".into(),
+        K::ReadOnlyFilesystem => "the file system is read-only; write somewhere else".into(),
+        K::BrokenPipe => "the reader of the output went away (broken pipe)".into(),
+        K::InvalidData | K::UnexpectedEof => {
+            format!("{e}; the data is damaged or cut short")
+        }
+        _ => e.to_string(),
     }
 }

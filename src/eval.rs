@@ -27,11 +27,12 @@ pub struct Label {
 fn string_or_number<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> std::result::Result<String, D::Error> {
-    match serde_json::Value::deserialize(d)? {
-        serde_json::Value::String(s) => Ok(s),
-        serde_json::Value::Number(n) => Ok(n.to_string()),
-        other => Err(serde::de::Error::custom(format!(
-            "expected a string, found {other}"
+    let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+    match crate::doc::id_text(raw.get()) {
+        Ok(Some(s)) => Ok(s),
+        Ok(None) => Err(serde::de::Error::custom("expected a string, found null")),
+        Err(what) => Err(serde::de::Error::custom(format!(
+            "expected a string, found {what}"
         ))),
     }
 }
@@ -39,14 +40,10 @@ fn string_or_number<'de, D: serde::Deserializer<'de>>(
 fn opt_string_or_number<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> std::result::Result<Option<String>, D::Error> {
-    match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Null => Ok(None),
-        serde_json::Value::String(s) => Ok(Some(s)),
-        serde_json::Value::Number(n) => Ok(Some(n.to_string())),
-        other => Err(serde::de::Error::custom(format!(
-            "expected a string or null, found {other}"
-        ))),
-    }
+    let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+    crate::doc::id_text(raw.get()).map_err(|what| {
+        serde::de::Error::custom(format!("expected a string or null, found {what}"))
+    })
 }
 
 /// Reads labels from a JSON Lines file (ground truth, or the rows `dedup` writes).

@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 /// Where records come from.
@@ -18,6 +19,25 @@ pub enum Input {
     File(PathBuf),
     /// A folder of `.txt` stories, read in file-name order.
     Dir(PathBuf, Vec<PathBuf>),
+    /// Standard input copied to a temporary file (for commands that read their input twice);
+    /// named `<stdin>` in messages.
+    Spooled(PathBuf),
+}
+
+/// The default cap on one record's length: 256 MiB. A news story is kilobytes; a longer
+/// "line" is a broken or hostile file, and holding it would take that much memory or more.
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 256 << 20;
+
+static MAX_RECORD_BYTES: AtomicUsize = AtomicUsize::new(DEFAULT_MAX_RECORD_BYTES);
+
+/// Sets the cap on one record's length (a JSON line, or a story file) for every reader.
+pub fn set_max_record_bytes(n: usize) {
+    MAX_RECORD_BYTES.store(n.max(1), Ordering::Relaxed);
+}
+
+/// The cap on one record's length.
+pub fn max_record_bytes() -> usize {
+    MAX_RECORD_BYTES.load(Ordering::Relaxed)
 }
 
 impl Input {
@@ -42,15 +62,47 @@ impl Input {
         Ok(Input::Dir(path, files))
     }
 
-    /// Resolves every argument, stopping at the first that cannot be read.
+    /// Resolves every argument, stopping at the first that cannot be read. One file given
+    /// twice (by two names, a link, or a file inside a folder also given) is an error: its
+    /// every record would otherwise be reported a duplicate of itself.
     pub fn resolve_all(args: &[String]) -> Result<Vec<Input>> {
-        args.iter().map(|a| Input::resolve(a)).collect()
+        let inputs: Vec<Input> = args
+            .iter()
+            .map(|a| Input::resolve(a))
+            .collect::<Result<_>>()?;
+        let mut seen: std::collections::HashMap<(u64, u64), PathBuf> = Default::default();
+        for input in &inputs {
+            for path in input.files() {
+                let Some(key) = file_key(path) else { continue };
+                if let Some(first) = seen.insert(key, path.to_path_buf()) {
+                    let (a, b) = (first.display(), path.display());
+                    let also = if first == path {
+                        String::new()
+                    } else {
+                        format!(" (also as {b})")
+                    };
+                    return Err(Error::Usage(format!(
+                        "{a} is given twice{also}; name each input once (its records would all be duplicates of themselves)"
+                    )));
+                }
+            }
+        }
+        Ok(inputs)
+    }
+
+    /// The files this input reads (none for stdin).
+    pub fn files(&self) -> Vec<&Path> {
+        match self {
+            Input::Stdin => vec![],
+            Input::File(p) | Input::Spooled(p) => vec![p],
+            Input::Dir(_, files) => files.iter().map(PathBuf::as_path).collect(),
+        }
     }
 
     /// The name used in messages.
     pub fn name(&self) -> String {
         match self {
-            Input::Stdin => "<stdin>".into(),
+            Input::Stdin | Input::Spooled(_) => "<stdin>".into(),
             Input::File(p) | Input::Dir(p, _) => p.display().to_string(),
         }
     }
@@ -127,11 +179,64 @@ impl Chunk {
 /// small enough that a few in flight cost little memory.
 const CHUNK_BYTES: usize = 4 << 20;
 
+/// The device and inode of a file (following links), to tell when two names are one file.
+pub fn file_key(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::canonicalize(path).ok().map(|p| {
+            (
+                0,
+                xxhash_rust::xxh3::xxh3_64(p.as_os_str().as_encoded_bytes()),
+            )
+        })
+    }
+}
+
+/// Formats that are recognised by their first bytes but not read: what they are and what to
+/// do, rather than a JSON parser's "expected value".
+fn unreadable_kind(magic: &[u8]) -> Option<&'static str> {
+    Some(if magic.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+        "xz-compressed; decompress it first (`xz -dk FILE`) or recompress it with gzip or zstd"
+    } else if magic.starts_with(b"BZh") {
+        "bzip2-compressed; decompress it first (`bunzip2 -k FILE`) or recompress it with gzip or zstd"
+    } else if magic.starts_with(&[0xff, 0xfe]) || magic.starts_with(&[0xfe, 0xff]) {
+        "UTF-16 text; convert it to UTF-8 first (`iconv -f UTF-16 -t UTF-8 FILE`)"
+    } else if magic.starts_with(b"PK\x03\x04") {
+        "a zip archive; unpack it and name the JSON Lines files inside"
+    } else if magic.starts_with(b"PAR1") {
+        "a Parquet file, which this version does not read; export it as JSON Lines"
+    } else if magic.starts_with(b"WARC/") {
+        "a WARC file, which this version does not read; extract its article text as JSON Lines"
+    } else {
+        return None;
+    })
+}
+
+/// A JSON Lines source, decompressed when its magic bytes say so.
+pub struct Source {
+    /// The records' bytes.
+    pub reader: Box<dyn BufRead + Send>,
+    /// True when the bytes come through a decompressor (read errors are then damage).
+    pub compressed: bool,
+}
+
 /// Opens a JSON Lines source, decompressing gzip or zstd when its magic bytes say so.
 pub fn open_jsonl(input: &Input) -> Result<Box<dyn BufRead + Send>> {
+    open_source(input).map(|s| s.reader)
+}
+
+/// [`open_jsonl`], saying whether the source is compressed.
+pub fn open_source(input: &Input) -> Result<Source> {
     let raw: Box<dyn Read + Send> = match input {
         Input::Stdin => Box::new(io::stdin()),
-        Input::File(p) => Box::new(File::open(p).map_err(|e| Error::io(p, e))?),
+        Input::File(p) | Input::Spooled(p) => {
+            Box::new(File::open(p).map_err(|e| Error::io(input.name(), e))?)
+        }
         Input::Dir(p, _) => {
             return Err(Error::Usage(format!(
                 "{}: is a folder, not a JSON Lines file",
@@ -144,18 +249,72 @@ pub fn open_jsonl(input: &Input) -> Result<Box<dyn BufRead + Send>> {
         .fill_buf()
         .map_err(|e| Error::io(input.name(), e))?
         .to_vec();
-    Ok(if magic.starts_with(&[0x1f, 0x8b]) {
-        Box::new(BufReader::with_capacity(
-            1 << 20,
-            flate2::bufread::MultiGzDecoder::new(buf),
-        ))
+    if let Some(kind) = unreadable_kind(&magic) {
+        return Err(Error::Usage(format!("{}: is {kind}", input.name())));
+    }
+    let (reader, compressed): (Box<dyn BufRead + Send>, bool) = if magic.starts_with(&[0x1f, 0x8b])
+    {
+        let gz = flate2::bufread::MultiGzDecoder::new(buf);
+        (Box::new(BufReader::with_capacity(1 << 20, gz)), true)
     } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
         let z = zstd::stream::read::Decoder::with_buffer(buf)
             .map_err(|e| Error::io(input.name(), e))?;
-        Box::new(BufReader::with_capacity(1 << 20, z))
+        (Box::new(BufReader::with_capacity(1 << 20, z)), true)
     } else {
-        Box::new(buf)
-    })
+        (Box::new(buf), false)
+    };
+    Ok(Source { reader, compressed })
+}
+
+/// Appends the next line of `r` (with its line break) to `out`; returns the bytes read, 0 at
+/// the end. A line longer than `cap` (line break aside) is `Err(None)`, found before it is
+/// held; a read error is `Err(Some(e))`.
+fn read_line_capped(
+    r: &mut dyn BufRead,
+    out: &mut Vec<u8>,
+    cap: usize,
+) -> std::result::Result<usize, Option<io::Error>> {
+    let start = out.len();
+    loop {
+        let avail = match r.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Some(e)),
+        };
+        if avail.is_empty() {
+            return Ok(out.len() - start);
+        }
+        let (used, done) = match memchr::memchr(b'\n', avail) {
+            Some(i) => (i + 1, true),
+            None => (avail.len(), false),
+        };
+        // The line break and a carriage return before it do not count.
+        if out.len() - start + used > cap + 2 {
+            return Err(None);
+        }
+        out.extend_from_slice(&avail[..used]);
+        r.consume(used);
+        if done {
+            return Ok(out.len() - start);
+        }
+    }
+}
+
+/// Reads a whole story file, refusing one longer than the record cap.
+pub fn read_capped(path: &Path) -> Result<Vec<u8>> {
+    let cap = max_record_bytes();
+    let f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut out = Vec::new();
+    f.take(cap as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| Error::io(path, e))?;
+    if out.len() > cap {
+        return Err(Error::TooLong {
+            place: path.display().to_string(),
+            cap,
+        });
+    }
+    Ok(out)
 }
 
 /// Reads every input in order and hands chunks of records to `sink`, stopping at the first
@@ -168,9 +327,7 @@ pub fn for_each_chunk(inputs: &[Input], mut sink: impl FnMut(Chunk) -> Result<()
             Input::Dir(_, files) => {
                 for (n, f) in files.iter().enumerate() {
                     let start = chunk.data.len();
-                    File::open(f)
-                        .and_then(|mut r| r.read_to_end(&mut chunk.data))
-                        .map_err(|e| Error::io(f, e))?;
+                    chunk.data.extend_from_slice(&read_capped(f)?);
                     chunk.records.push(RecordRef {
                         start,
                         end: chunk.data.len(),
@@ -183,13 +340,30 @@ pub fn for_each_chunk(inputs: &[Input], mut sink: impl FnMut(Chunk) -> Result<()
                 }
             }
             _ => {
-                let mut r = open_jsonl(input)?;
+                let Source {
+                    reader: mut r,
+                    compressed,
+                } = open_source(input)?;
+                let cap = max_record_bytes();
                 let mut line = 0u64;
                 loop {
                     let start = chunk.data.len();
-                    let n = r
-                        .read_until(b'\n', &mut chunk.data)
-                        .map_err(|e| Error::io(input.name(), e))?;
+                    let n = match read_line_capped(&mut r, &mut chunk.data, cap) {
+                        Ok(n) => n,
+                        Err(None) => {
+                            return Err(Error::TooLong {
+                                place: input.place(line + 1),
+                                cap,
+                            })
+                        }
+                        Err(Some(e)) if compressed && e.kind() != io::ErrorKind::BrokenPipe => {
+                            return Err(Error::Corrupt {
+                                path: input.name().into(),
+                                reason: format!("decompressing after line {line}: {e}"),
+                            })
+                        }
+                        Err(Some(e)) => return Err(Error::io(input.name(), e)),
+                    };
                     if n == 0 {
                         break;
                     }
@@ -254,13 +428,35 @@ fn is_stop(e: &Error) -> bool {
     matches!(e, Error::Usage(m) if m == "stopped")
 }
 
+/// Standard input copied to a temporary file, removed when dropped or when the run is
+/// interrupted.
+pub struct Spool {
+    _path: tempfile::TempPath,
+    _guard: crate::interrupt::TempGuard,
+}
+
 /// Copies stdin to a temporary file, for commands that must read their input twice.
-pub fn spool_stdin() -> Result<(tempfile::TempPath, Input)> {
-    let mut tmp = tempfile::NamedTempFile::new().map_err(|e| Error::io("<temp file>", e))?;
-    io::copy(&mut io::stdin().lock(), tmp.as_file_mut()).map_err(|e| Error::io("<stdin>", e))?;
+pub fn spool_stdin() -> Result<(Spool, Input)> {
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".wiretrace-stdin-")
+        .tempfile()
+        .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    let guard = crate::interrupt::register(tmp.path());
+    io::copy(&mut io::stdin().lock(), tmp.as_file_mut()).map_err(|e| match e.kind() {
+        io::ErrorKind::StorageFull | io::ErrorKind::PermissionDenied => {
+            Error::io(std::env::temp_dir(), e)
+        }
+        _ => Error::io("<stdin>", e),
+    })?;
     let path = tmp.into_temp_path();
-    let input = Input::File(path.to_path_buf());
-    Ok((path, input))
+    let input = Input::Spooled(path.to_path_buf());
+    Ok((
+        Spool {
+            _path: path,
+            _guard: guard,
+        },
+        input,
+    ))
 }
 
 /// True when `path` looks like a gzip or zstd file by its magic bytes.

@@ -3,6 +3,7 @@
 use anyhow::Context;
 use clap::Parser;
 use std::io::IsTerminal;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 use wiretrace::cli::{
@@ -12,8 +13,35 @@ use wiretrace::cli::{
 };
 use wiretrace::{dedup, eval, input::Input, output};
 
+/// Progress and summaries on stderr. A closed or full stderr loses them, never the run.
+macro_rules! note {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
+/// Data on stdout, with write errors (a full disk, a closed pipe) returned, never a panic.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($t)*)
+            .map_err(|e| wiretrace::Error::io("<stdout>", e))
+    }};
+}
+
 fn main() -> ExitCode {
+    // First, before any thread starts: Ctrl-C, kill and hang-up are then handled by one
+    // thread that knows whether the run has committed (see `interrupt`).
+    wiretrace::interrupt::install();
     let cli = Cli::parse();
+    // A closed stdout ends a plain data command quietly (`wiretrace dedup … | head`); a
+    // command whose exit status is a verdict, or that commits files, says what happened.
+    let epipe_is_end = match &cli.command {
+        Command::Dedup(a) => a.keep.is_none(),
+        Command::Check(_) => false,
+        _ => true,
+    };
     let result = match cli.command {
         Command::Dedup(a) => run_dedup(*a),
         Command::Diff(a) => run_diff(a),
@@ -31,19 +59,30 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            // A closed pipe (`wiretrace dedup … | head`) is not an error worth a message.
-            if let Some(io) = e.chain().find_map(|c| c.downcast_ref::<std::io::Error>()) {
-                if io.kind() == std::io::ErrorKind::BrokenPipe {
-                    return ExitCode::SUCCESS;
-                }
+            if epipe_is_end && is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
             }
-            eprintln!("wiretrace: {e:#}");
+            note!(
+                "wiretrace: {}",
+                wiretrace::escape::terminal(&format!("{e:#}"))
+            );
             ExitCode::from(2)
         }
     }
 }
 
+/// True when the error is a write to a pipe whose reader went away.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<wiretrace::Error>()
+                .is_some_and(wiretrace::Error::is_broken_pipe)
+    })
+}
+
 fn setup(common: &Common) -> anyhow::Result<()> {
+    wiretrace::input::set_max_record_bytes(common.max_record_bytes);
     if let Some(n) = common.threads {
         anyhow::ensure!(n >= 1, "--threads must be at least 1");
         rayon::ThreadPoolBuilder::new()
@@ -62,9 +101,19 @@ fn run_dedup(a: DedupArgs) -> anyhow::Result<ExitCode> {
     if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
         anyhow::bail!("stdin (-) can be read only once; name it once among the inputs");
     }
+    let mut outputs = vec![];
+    outputs.extend(a.output.as_deref().map(|p| ("-o", p)));
+    outputs.extend(a.keep.as_deref().map(|p| ("--keep", p)));
+    output::refuse_overwriting(&inputs, &outputs)?;
+    // Every output is ready before any work: a bad --keep fails now, not after the rows.
+    let rows_sink = output::Sink::open(a.output.as_deref())?;
+    let keep = match &a.keep {
+        Some(path) => Some(output::KeepTarget::open(&inputs, path)?),
+        None => None,
+    };
     // --keep reads the input a second time: keep a copy of stdin for it.
     let mut _spooled = None;
-    if a.keep.is_some() {
+    if keep.is_some() {
         if let Some(pos) = inputs.iter().position(|i| *i == Input::Stdin) {
             let (tmp, file) = wiretrace::input::spool_stdin()?;
             inputs[pos] = file;
@@ -88,13 +137,20 @@ fn run_dedup(a: DedupArgs) -> anyhow::Result<ExitCode> {
     if let Some(b) = &bar {
         b.set_message("writing");
     }
-    let mut sink = output::Sink::open(a.output.as_deref())?;
-    output::write_rows(&d, &mut sink).context("cannot write the rows")?;
-    sink.finish()?;
-    let kept = match &a.keep {
-        Some(path) => Some(output::write_kept(&d, &inputs, path)?),
+    let mut sink = rows_sink;
+    let rows_name = sink.name();
+    output::write_rows(&d, &mut sink).map_err(|e| wiretrace::Error::io(rows_name, e))?;
+    let mut staged = vec![sink.stage()?];
+    let kept = match keep {
+        Some(target) => {
+            let (n, files) = output::write_kept(&d, &inputs, target)?;
+            staged.extend(files);
+            Some(n)
+        }
         None => None,
     };
+    // The rows and the kept corpus belong together: both are moved into place, or neither.
+    output::commit(staged)?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -116,41 +172,44 @@ fn print_summary(
     let s = &d.stats;
     let secs = wall.as_secs_f64().max(1e-9);
     let pct = 100.0 * s.duplicates as f64 / s.documents.max(1) as f64;
-    eprintln!(
+    note!(
         "wiretrace: {} documents, {} stories, {} duplicates ({pct:.1}%)",
-        s.documents, s.stories, s.duplicates
+        s.documents,
+        s.stories,
+        s.duplicates
     );
     if !d.invalid.is_empty() {
-        eprintln!("  invalid records left out: {}", d.invalid.len());
+        note!("  invalid records left out: {}", d.invalid.len());
         for inv in d.invalid.iter().take(10) {
-            eprintln!("    {}: {}", inv.place, inv.reason);
+            note!("    {}: {}", inv.place, inv.reason);
         }
         if d.invalid.len() > 10 {
-            eprintln!("    … and {} more", d.invalid.len() - 10);
+            note!("    … and {} more", d.invalid.len() - 10);
         }
     }
     if s.empty > 0 {
-        eprintln!("  empty texts left out of clustering: {}", s.empty);
+        note!("  empty texts left out of clustering: {}", s.empty);
     }
     if let Some(k) = kept {
-        eprintln!("  kept {k} versions ({:?} per story)", opts.keep_policy);
+        note!("  kept {k} versions ({:?} per story)", opts.keep_policy);
     }
     let b = s.bands.expect("set by the run");
-    eprintln!(
+    note!(
         "  parameters: {}, {} permutations ({:?}), LSH {} bands × {} rows (threshold {}), boilerplate df > {}, score ≥ {}, containment ≥ {}, shared ≥ {}",
         opts.shingle, opts.num_perm, opts.scheme, b.bands, b.rows, opts.threshold, s.boilerplate_df,
         opts.rule.min_score, opts.rule.min_containment, opts.rule.min_shared
     );
-    eprintln!(
+    note!(
         "  candidate pairs {}, verified {}",
-        s.candidates, s.verified
+        s.candidates,
+        s.verified
     );
     let stages: Vec<String> = s
         .timings
         .iter()
         .map(|(n, t)| format!("{n} {:.2}s", t.as_secs_f64()))
         .collect();
-    eprintln!(
+    note!(
         "  wall {secs:.2}s, {:.1} MB/s, {:.0} docs/s ({})",
         s.bytes as f64 / 1e6 / secs,
         s.documents as f64 / secs,
@@ -164,8 +223,8 @@ fn run_eval(a: EvalArgs) -> anyhow::Result<ExitCode> {
     let pred = eval::read_labels(&a.clusters)?;
     let s = eval::score(&truth, &pred);
     match a.format {
-        EvalFormat::Table => println!("{s}"),
-        EvalFormat::Json => println!("{}", serde_json::to_string_pretty(&s)?),
+        EvalFormat::Table => out!("{s}")?,
+        EvalFormat::Json => out!("{}", serde_json::to_string_pretty(&s)?)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -174,6 +233,14 @@ fn run_diff(a: DiffArgs) -> anyhow::Result<ExitCode> {
     use std::io::Write;
     use wiretrace::diff::{self, Version};
     setup(&a.common)?;
+    if let Some(o) = &a.output {
+        let mut read: Vec<Input> = Input::resolve_all(&a.corpus)?;
+        if a.corpus.is_empty() {
+            read.extend(a.a.iter().chain(&a.b).map(|p| Input::File(p.into())));
+        }
+        read.extend(a.pairs.iter().map(|p| Input::File(p.clone())));
+        output::refuse_overwriting(&read, &[("-o", o.as_path())])?;
+    }
     let fields = a.fields.fields();
     // The pairs to compare, as ids (or file paths when there is no corpus).
     let pairs: Vec<(String, String)> = match &a.pairs {
@@ -184,25 +251,22 @@ fn run_diff(a: DiffArgs) -> anyhow::Result<ExitCode> {
                 .enumerate()
                 .filter(|(_, l)| !l.trim().is_empty())
                 .map(|(n, l)| {
-                    let v: serde_json::Value = serde_json::from_str(l).with_context(|| {
-                        format!(
-                            "{}:{}: not JSON; rows are {{\"a\": ID, \"b\": ID}}",
-                            path.display(),
-                            n + 1
-                        )
+                    #[derive(serde::Deserialize)]
+                    struct Row {
+                        a: Option<Box<serde_json::value::RawValue>>,
+                        b: Option<Box<serde_json::value::RawValue>>,
+                    }
+                    let place = format!("{}:{}", path.display(), n + 1);
+                    let v: Row = serde_json::from_str(l).with_context(|| {
+                        format!("{place}: not JSON; rows are {{\"a\": ID, \"b\": ID}}")
                     })?;
-                    let id = |k: &str| match &v[k] {
-                        serde_json::Value::String(s) => Some(s.clone()),
-                        serde_json::Value::Number(x) => Some(x.to_string()),
-                        _ => None,
+                    let id = |r: &Option<Box<serde_json::value::RawValue>>| {
+                        r.as_ref()
+                            .and_then(|r| wiretrace::doc::id_text(r.get()).ok().flatten())
                     };
-                    match (id("a"), id("b")) {
+                    match (id(&v.a), id(&v.b)) {
                         (Some(x), Some(y)) => Ok((x, y)),
-                        _ => anyhow::bail!(
-                            "{}:{}: a row needs \"a\" and \"b\" ids",
-                            path.display(),
-                            n + 1
-                        ),
+                        _ => anyhow::bail!("{place}: a row needs \"a\" and \"b\" ids"),
                     }
                 })
                 .collect::<anyhow::Result<_>>()?
@@ -280,6 +344,11 @@ fn run_report(a: ReportArgs) -> anyhow::Result<ExitCode> {
     use std::collections::HashMap;
     setup(&a.common)?;
     let inputs = Input::resolve_all(&a.inputs)?;
+    output::refuse_overwriting(
+        &inputs,
+        &[("-o", a.output.as_deref().unwrap_or(Path::new("-")))],
+    )?;
+    let sink = output::Sink::open(a.output.as_deref())?;
     let fields = a.fields.fields();
     let rows = rows(&inputs, &fields, a.clusters.as_deref())?;
     let mut size: HashMap<&str, usize> = HashMap::new();
@@ -292,7 +361,7 @@ fn run_report(a: ReportArgs) -> anyhow::Result<ExitCode> {
         .map(|r| r.id.clone())
         .collect();
     let found = wiretrace::lookup::find(&inputs, &fields, &ids)?;
-    let mut sink = output::Sink::open(a.output.as_deref())?;
+    let mut sink = sink;
     wiretrace::report::write(&rows, &found, &mut sink).context("cannot write the report")?;
     sink.finish()?;
     Ok(ExitCode::SUCCESS)
@@ -307,11 +376,21 @@ fn run_story(a: StoryArgs) -> anyhow::Result<ExitCode> {
     let members = wiretrace::story::members(&a.id, &rows);
     anyhow::ensure!(
         !members.is_empty(),
-        "no document with id {:?} in the clustering rows; check the id",
-        a.id
+        "no document with id {} in the clustering rows; check the id",
+        wiretrace::escape::terminal(&format!("{:?}", a.id))
     );
     let found = wiretrace::lookup::find(&inputs, &fields, &members.into_iter().collect())?;
-    let tree = wiretrace::story::tree(&a.id, &rows, &found).expect("the id is in the rows");
+    let tree = wiretrace::story::tree(&a.id, &rows, &found)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{}: {e}",
+                a.clusters
+                    .as_deref()
+                    .unwrap_or(Path::new("the rows"))
+                    .display()
+            )
+        })?
+        .expect("the id is in the rows");
     let mut out = std::io::BufWriter::new(std::io::stdout());
     wiretrace::story::write_tree(&tree, &mut out)?;
     out.flush()?;
@@ -327,9 +406,9 @@ fn timings(t: &[(&'static str, std::time::Duration)]) -> String {
 
 fn print_invalid(invalid: &[dedup::Invalid]) {
     if !invalid.is_empty() {
-        eprintln!("  invalid records left out: {}", invalid.len());
+        note!("  invalid records left out: {}", invalid.len());
         for inv in invalid.iter().take(10) {
-            eprintln!("    {}: {}", inv.place, inv.reason);
+            note!("    {}: {}", inv.place, inv.reason);
         }
     }
 }
@@ -338,6 +417,7 @@ fn run_index_add(a: IndexAddArgs) -> anyhow::Result<ExitCode> {
     setup(&a.common)?;
     let start = Instant::now();
     let inputs = Input::resolve_all(&a.inputs)?;
+    output::refuse_overwriting(&inputs, &[("--index", a.index.as_path())])?;
     let requested = a.requested()?;
     let r = wiretrace::index::add(
         &a.index,
@@ -348,11 +428,11 @@ fn run_index_add(a: IndexAddArgs) -> anyhow::Result<ExitCode> {
         |_| {},
     )?;
     if matches!(a.format, EvalFormat::Json) {
-        println!("{}", serde_json::to_string(&r)?);
+        out!("{}", serde_json::to_string(&r)?)?;
     }
     if !a.common.quiet {
         let secs = start.elapsed().as_secs_f64().max(1e-9);
-        eprintln!(
+        note!(
             "wiretrace: added {} documents to {} ({} already indexed, skipped; {} joined indexed stories, {} new stories); {} documents in the index",
             r.added,
             a.index.display(),
@@ -362,7 +442,7 @@ fn run_index_add(a: IndexAddArgs) -> anyhow::Result<ExitCode> {
             r.documents
         );
         print_invalid(&r.invalid);
-        eprintln!(
+        note!(
             "  wall {secs:.2}s, {:.0} docs/s ({})",
             r.read as f64 / secs,
             timings(&r.timings)
@@ -375,21 +455,21 @@ fn run_index_stats(a: IndexStatsArgs) -> anyhow::Result<ExitCode> {
     setup(&a.common)?;
     let s = wiretrace::index::Index::open(&a.index)?.stats()?;
     match a.format {
-        EvalFormat::Json => println!("{}", serde_json::to_string_pretty(&s)?),
+        EvalFormat::Json => out!("{}", serde_json::to_string_pretty(&s)?)?,
         EvalFormat::Table => {
             let p = &s.params;
-            println!("index        {}", s.path.display());
-            println!("documents    {}", s.documents);
-            println!("stories      {}", s.stories);
-            println!("removed      {}", s.removed);
-            println!(
+            out!("index        {}", s.path.display())?;
+            out!("documents    {}", s.documents)?;
+            out!("stories      {}", s.stories)?;
+            out!("removed      {}", s.removed)?;
+            out!(
                 "size         {:.1} MB ({:.0} bytes per document, {} bucket pages in {} segments)",
                 s.size_bytes as f64 / 1e6,
                 s.bytes_per_document,
                 s.pages,
                 s.segments
-            );
-            println!(
+            )?;
+            out!(
                 "parameters   {}, sample 1/{}, {} permutations ({}, seed {:#x}), LSH {} bands × {} rows (threshold {}), stored sample 1/{}, format {}",
                 p.shingle,
                 1u32 << p.sample,
@@ -401,11 +481,14 @@ fn run_index_stats(a: IndexStatsArgs) -> anyhow::Result<ExitCode> {
                 p.threshold,
                 1u32 << p.keep_bits,
                 p.format
-            );
-            println!(
+            )?;
+            out!(
                 "normalize    markup {}, nfkc {}, case fold {}, punctuation {}",
-                p.markup, p.nfkc, p.case_fold, p.punctuation
-            );
+                p.markup,
+                p.nfkc,
+                p.case_fold,
+                p.punctuation
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -416,19 +499,14 @@ fn run_index_remove(a: IndexRemoveArgs) -> anyhow::Result<ExitCode> {
     let text = if a.ids.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin()).context("cannot read ids from stdin")?
     } else {
-        std::fs::read_to_string(&a.ids)
-            .with_context(|| format!("{}: cannot read the ids", a.ids.display()))?
+        std::fs::read_to_string(&a.ids).map_err(|e| wiretrace::Error::io(&a.ids, e))?
     };
-    let ids: Vec<String> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(String::from)
-        .collect();
+    let ids = wiretrace::index::read_ids(&text)
+        .map_err(|(line, why)| anyhow::anyhow!("{}:{line}: {why}", a.ids.display()))?;
     let (removed, missing) =
         wiretrace::index::remove(&a.index, &ids, std::time::Duration::from_secs(a.wait))?;
     if !a.common.quiet {
-        eprintln!(
+        note!(
             "wiretrace: removed {removed} documents from {}; {} ids were not in the index{}",
             a.index.display(),
             missing.len(),
@@ -448,7 +526,7 @@ fn run_index_compact(a: IndexCompactArgs) -> anyhow::Result<ExitCode> {
     let (before, after) =
         wiretrace::index::compact(&a.index, std::time::Duration::from_secs(a.wait))?;
     if !a.common.quiet {
-        eprintln!(
+        note!(
             "wiretrace: {} bucket segments of {} merged into {after} in {:.2}s",
             before,
             a.index.display(),
@@ -467,6 +545,10 @@ fn run_check(a: CheckArgs) -> anyhow::Result<ExitCode> {
     );
     let start = Instant::now();
     let inputs = Input::resolve_all(&a.inputs)?;
+    let mut outputs = vec![("--index", a.index.as_path())];
+    outputs.extend(a.output.as_deref().map(|p| ("-o", p)));
+    output::refuse_overwriting(&inputs, &outputs)?;
+    let sink = output::Sink::open(a.output.as_deref())?;
     let index = wiretrace::index::Index::open(&a.index)?;
     let base = dedup::Options {
         fields: a.fields.fields(),
@@ -475,18 +557,32 @@ fn run_check(a: CheckArgs) -> anyhow::Result<ExitCode> {
     };
     let (probe, invalid) = index.probe(&inputs, &base, |_| {})?;
     let report = wiretrace::check::CheckReport::new(&probe, &inputs, &invalid, a.max_dup_rate);
-    let mut sink = output::Sink::open(a.output.as_deref())?;
-    match a.format {
-        CheckFormat::Text => report.write_text(&mut sink),
-        CheckFormat::Json => report.write_json(&mut sink),
-        CheckFormat::Markdown => report.write_markdown(&mut sink),
-        CheckFormat::Github => report.write_github(&mut sink),
+    // The verdict is decided before the report is written, and a report that cannot be
+    // written in full (`check … | head`) does not change it.
+    let code = if report.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    };
+    let written = (|| -> wiretrace::Result<()> {
+        let mut sink = sink;
+        let name = sink.name();
+        match a.format {
+            CheckFormat::Text => report.write_text(&mut sink),
+            CheckFormat::Json => report.write_json(&mut sink),
+            CheckFormat::Markdown => report.write_markdown(&mut sink),
+            CheckFormat::Github => report.write_github(&mut sink),
+        }
+        .map_err(|e| wiretrace::Error::io(name, e))?;
+        sink.finish()
+    })();
+    match written {
+        Err(e) if e.is_broken_pipe() => {}
+        other => other.context("cannot write the report")?,
     }
-    .context("cannot write the report")?;
-    sink.finish()?;
     if !a.common.quiet {
         let secs = start.elapsed().as_secs_f64().max(1e-9);
-        eprintln!(
+        note!(
             "wiretrace: checked {} documents against {}: {} duplicates ({:.2}%), {}",
             report.documents,
             a.index.display(),
@@ -495,18 +591,13 @@ fn run_check(a: CheckArgs) -> anyhow::Result<ExitCode> {
             if report.passed { "pass" } else { "FAIL" }
         );
         print_invalid(&invalid);
-        eprintln!(
+        note!(
             "  {} candidate pairs from the index; wall {secs:.2}s, {:.0} docs/s ({})",
             probe.candidates,
             report.documents as f64 / secs,
             timings(&probe.dedup.stats.timings)
         );
     }
-    let code = if report.passed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    };
     // The process ends here: freeing the batch's sets and the report piece by piece took
     // some 20 ms at 20,000 documents (the system takes the memory back at once).
     std::mem::forget((probe, report));

@@ -22,7 +22,67 @@ pub enum Sink {
         path: PathBuf,
         /// The temporary file beside it.
         tmp: BufWriter<tempfile::NamedTempFile>,
+        /// Removes the temporary file if the run is interrupted.
+        guard: crate::interrupt::TempGuard,
     },
+}
+
+/// A finished output waiting to be moved into place by [`commit`]: flushed, synced, with its
+/// permissions set.
+pub struct Staged(Step);
+
+enum Step {
+    Nothing,
+    Rename(PathBuf, tempfile::TempPath, crate::interrupt::TempGuard),
+    CreateDir(PathBuf),
+}
+
+/// Moves staged outputs into place together: an interrupt waits until all are renamed (and
+/// is then ignored), so one run's outputs appear together or not at all. Renames within one
+/// folder each take a moment; only a power cut between two of them could split the set.
+pub fn commit(staged: Vec<Staged>) -> Result<()> {
+    crate::interrupt::commit(|| {
+        for Staged(step) in staged {
+            match step {
+                Step::Nothing => {}
+                Step::Rename(path, tmp, guard) => {
+                    tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+                    drop(guard);
+                }
+                Step::CreateDir(dir) => {
+                    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The permissions a new file gets from `open(…, 0666)` under this process's umask, as `cp`
+/// or a shell redirection would create it.
+#[cfg(unix)]
+fn new_file_mode() -> u32 {
+    static MODE: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *MODE.get_or_init(|| {
+        // Reading the umask through the system call means setting it: /proc tells it
+        // without that (no window where another thread creates a file under umask 0).
+        let from_proc = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("Umask:"))
+                    .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+            });
+        let mask = from_proc.unwrap_or_else(|| {
+            // SAFETY: umask cannot fail; the old value is put back at once.
+            unsafe {
+                let old = libc::umask(0o022);
+                libc::umask(old);
+                old as u32
+            }
+        });
+        0o666 & !mask
+    })
 }
 
 impl Sink {
@@ -55,44 +115,75 @@ impl Sink {
                     Some(d) if !d.as_os_str().is_empty() => d,
                     _ => Path::new("."),
                 };
-                let tmp = tempfile::Builder::new()
-                    .prefix(".wiretrace-")
-                    .tempfile_in(dir)
-                    .map_err(|e| Error::io(p, e))?;
-                Ok(Sink::File {
-                    path: p.to_path_buf(),
-                    tmp: BufWriter::with_capacity(1 << 16, tmp),
-                })
+                Sink::file_in(p, dir)
             }
+        }
+    }
+
+    /// A file that becomes `p`, written meanwhile as a temporary file in `dir` (on the same
+    /// file system as `p`).
+    fn file_in(p: &Path, dir: &Path) -> Result<Sink> {
+        if !dir.is_dir() {
+            return Err(Error::Usage(format!(
+                "{}: the folder {} does not exist; create it first or name another output",
+                p.display(),
+                dir.display()
+            )));
+        }
+        let tmp = tempfile::Builder::new()
+            .prefix(".wiretrace-")
+            .tempfile_in(dir)
+            .map_err(|e| Error::io(dir, e))?;
+        let guard = crate::interrupt::register(tmp.path());
+        Ok(Sink::File {
+            path: p.to_path_buf(),
+            tmp: BufWriter::with_capacity(1 << 16, tmp),
+            guard,
+        })
+    }
+
+    /// The output's name for messages.
+    pub fn name(&self) -> PathBuf {
+        match self {
+            Sink::Stdout(_) => PathBuf::from("<stdout>"),
+            Sink::Special(_) => PathBuf::from("<output>"),
+            Sink::File { path, .. } => path.clone(),
         }
     }
 
     /// Flushes and, for a file, moves it into place.
     pub fn finish(self) -> Result<()> {
+        commit(vec![self.stage()?])
+    }
+
+    /// Flushes and syncs; a file is then ready for [`commit`].
+    pub fn stage(self) -> Result<Staged> {
         match self {
-            Sink::Stdout(mut w) => w.flush().map_err(|e| Error::io("<stdout>", e)),
-            Sink::Special(mut w) => w.flush().map_err(|e| Error::io("<output>", e)),
-            Sink::File { path, tmp } => {
+            Sink::Stdout(mut w) => w.flush().map_err(|e| Error::io("<stdout>", e))?,
+            Sink::Special(mut w) => w.flush().map_err(|e| Error::io("<output>", e))?,
+            Sink::File { path, tmp, guard } => {
                 let f = tmp
                     .into_inner()
                     .map_err(|e| Error::io(&path, e.into_error()))?;
                 f.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
                 // Temporary files are private (0600); the output gets the permissions of the
-                // file it replaces, or the usual 0644 for a new one.
+                // file it replaces, or those the umask gives a new file.
                 #[cfg(unix)]
                 {
                     use std::os::unix::fs::PermissionsExt;
                     let perms = std::fs::metadata(&path)
                         .map(|m| m.permissions())
-                        .unwrap_or_else(|_| std::fs::Permissions::from_mode(0o644));
+                        .unwrap_or_else(|_| std::fs::Permissions::from_mode(new_file_mode()));
                     f.as_file()
                         .set_permissions(perms)
                         .map_err(|e| Error::io(&path, e))?;
                 }
-                f.persist(&path).map_err(|e| Error::io(&path, e.error))?;
-                Ok(())
+                // Closed now: a folder of kept stories stages one file per story.
+                let tmp = f.into_temp_path();
+                return Ok(Staged(Step::Rename(path, tmp, guard)));
             }
         }
+        Ok(Staged(Step::Nothing))
     }
 }
 
@@ -111,6 +202,81 @@ impl Write for Sink {
             Sink::File { tmp, .. } => tmp.flush(),
         }
     }
+}
+
+/// Refuses outputs that would overwrite an input (or each other) before anything is read:
+/// the same file by device and inode, so a symbolic or hard link to an input is caught too,
+/// and standard input redirected from the file. `outputs` are (flag, path) pairs.
+pub fn refuse_overwriting(inputs: &[Input], outputs: &[(&str, &Path)]) -> Result<()> {
+    let mut taken: Vec<((u64, u64), String)> = Vec::new();
+    for input in inputs {
+        for f in input.files() {
+            if let Some(key) = input::file_key(f) {
+                taken.push((key, format!("the input {}", f.display())));
+            }
+        }
+        if let Input::Dir(dir, _) = input {
+            if let Some(key) = input::file_key(dir) {
+                taken.push((key, format!("the input folder {}", dir.display())));
+            }
+        }
+        if *input == Input::Stdin {
+            if let Some(key) = stdin_key() {
+                taken.push((key, "the file standard input reads".to_string()));
+            }
+        }
+    }
+    // Outputs that do not exist yet can still name one file twice.
+    let mut new_paths: Vec<(PathBuf, &str)> = Vec::new();
+    for &(flag, path) in outputs {
+        if path == Path::new("-") {
+            continue;
+        }
+        let Some(key) = input::file_key(path) else {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            if let (Ok(dir), Some(name)) = (std::fs::canonicalize(dir), path.file_name()) {
+                let full = dir.join(name);
+                if let Some((_, other)) = new_paths.iter().find(|(p, _)| *p == full) {
+                    return Err(Error::Usage(format!(
+                        "{flag} {}: is also the output of {other}; name two different files",
+                        path.display()
+                    )));
+                }
+                new_paths.push((full, flag));
+            }
+            continue;
+        };
+        // Writing to a device (/dev/null, a terminal) in place overwrites nothing.
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            continue;
+        }
+        if let Some((_, what)) = taken.iter().find(|(k, _)| *k == key) {
+            return Err(Error::Usage(format!(
+                "{flag} {}: is {what}; writing it would destroy it. Name another output file",
+                path.display()
+            )));
+        }
+        taken.push((key, format!("the output of {flag}")));
+    }
+    Ok(())
+}
+
+/// The device and inode of the regular file standard input reads, if it reads one.
+fn stdin_key() -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        // SAFETY: fstat on descriptor 0 into a zeroed struct owned by this frame.
+        unsafe {
+            let mut st: libc::stat = std::mem::zeroed();
+            if libc::fstat(0, &mut st) == 0 && (st.st_mode & libc::S_IFMT) == libc::S_IFREG {
+                return Some((st.st_dev as u64, st.st_ino as u64));
+            }
+        }
+    }
+    None
 }
 
 #[derive(Serialize)]
@@ -168,15 +334,64 @@ fn write_rows_in(d: &Dedup, out: &mut impl Write, rows: usize, buffers: usize) -
     Ok(())
 }
 
-/// Writes the kept version of every story exactly as it was read: JSON Lines records to the
-/// file `keep`, text-folder stories as files in the folder `keep`. Reads the inputs again.
-pub fn write_kept(d: &Dedup, inputs: &[Input], keep: &Path) -> Result<usize> {
-    let dirs = inputs.iter().filter(|i| i.is_text_dir()).count();
-    if dirs > 0 && dirs < inputs.len() {
-        return Err(Error::Usage(
-            "--keep writes the input's own format, so the inputs must be all JSON Lines or all text folders".into(),
-        ));
+/// Where `--keep` writes, checked before any work: a JSON Lines file, or a folder of story
+/// files for text-folder inputs.
+pub enum KeepTarget {
+    /// One file of records, written as a temporary file from the start.
+    File(Sink),
+    /// A folder (made at the commit when missing), and where its files wait meanwhile.
+    Folder {
+        /// The folder.
+        dir: PathBuf,
+        /// Where the temporary files go: the folder, or its parent while it does not exist.
+        staging: PathBuf,
+    },
+}
+
+impl KeepTarget {
+    /// Checks that `keep` can be written for these inputs, before the run reads anything.
+    pub fn open(inputs: &[Input], keep: &Path) -> Result<KeepTarget> {
+        let dirs = inputs.iter().filter(|i| i.is_text_dir()).count();
+        if dirs > 0 && dirs < inputs.len() {
+            return Err(Error::Usage(
+                "--keep writes the input's own format, so the inputs must be all JSON Lines or all text folders".into(),
+            ));
+        }
+        if dirs == 0 {
+            return Ok(KeepTarget::File(Sink::open(Some(keep))?));
+        }
+        if keep.exists() && !keep.is_dir() {
+            return Err(Error::Usage(format!(
+                "{}: --keep of text folders writes a folder, and this is a file; name a folder",
+                keep.display()
+            )));
+        }
+        let staging = if keep.is_dir() {
+            keep.to_path_buf()
+        } else {
+            match keep.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => PathBuf::from("."),
+            }
+        };
+        if !staging.is_dir() {
+            return Err(Error::Usage(format!(
+                "{}: the folder {} does not exist; create it first or name another --keep",
+                keep.display(),
+                staging.display()
+            )));
+        }
+        Ok(KeepTarget::Folder {
+            dir: keep.to_path_buf(),
+            staging,
+        })
     }
+}
+
+/// Writes the kept version of every story exactly as it was read: JSON Lines records to a
+/// file, text-folder stories as files in a folder. Reads the inputs again. Returns how many
+/// were kept and what [`commit`] moves into place.
+pub fn write_kept(d: &Dedup, inputs: &[Input], keep: KeepTarget) -> Result<(usize, Vec<Staged>)> {
     let mut wanted: Vec<(u32, u64)> = d
         .corpus
         .docs
@@ -186,35 +401,37 @@ pub fn write_kept(d: &Dedup, inputs: &[Input], keep: &Path) -> Result<usize> {
         .map(|(doc, _)| (doc.input, doc.line))
         .collect();
     wanted.sort_unstable();
-    if dirs > 0 {
-        std::fs::create_dir_all(keep).map_err(|e| Error::io(keep, e))?;
-        for &(i, line) in &wanted {
-            if let Input::Dir(_, files) = &inputs[i as usize] {
-                let src = &files[line as usize - 1];
-                let name = src.file_name().expect("listed files have names");
-                let mut sink = Sink::open(Some(&keep.join(name)))?;
-                let bytes = std::fs::read(src).map_err(|e| Error::io(src, e))?;
-                sink.write_all(&bytes).map_err(|e| Error::io(keep, e))?;
-                sink.finish()?;
+    let mut sink = match keep {
+        KeepTarget::File(sink) => sink,
+        KeepTarget::Folder { dir, staging } => {
+            let mut staged = vec![Staged(Step::CreateDir(dir.clone()))];
+            for &(i, line) in &wanted {
+                if let Input::Dir(_, files) = &inputs[i as usize] {
+                    let src = &files[line as usize - 1];
+                    let name = src.file_name().expect("listed files have names");
+                    let mut sink = Sink::file_in(&dir.join(name), &staging)?;
+                    let bytes = input::read_capped(src)?;
+                    sink.write_all(&bytes).map_err(|e| Error::io(&dir, e))?;
+                    staged.push(sink.stage()?);
+                }
             }
+            return Ok((wanted.len(), staged));
         }
-        return Ok(wanted.len());
-    }
-    let mut sink = Sink::open(Some(keep))?;
+    };
     let mut next = wanted.iter().peekable();
+    let name = sink.name();
     input::for_each_chunk(inputs, |chunk| {
         for r in &chunk.records {
             if next.peek() == Some(&&(r.input, r.line)) {
                 next.next();
                 sink.write_all(chunk.bytes(r))
                     .and_then(|_| sink.write_all(b"\n"))
-                    .map_err(|e| Error::io(keep, e))?;
+                    .map_err(|e| Error::io(&name, e))?;
             }
         }
         Ok(())
     })?;
-    sink.finish()?;
-    Ok(wanted.len())
+    Ok((wanted.len(), vec![sink.stage()?]))
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! One story's lineage: its versions as a tree (origin at the root, each version under the
 //! version it derives from), each with a one-line summary of its edits against its parent.
 
-use crate::diff::{self, Edit, Furniture, Version};
+use crate::diff::{self, Edit, Version};
 use crate::doc::Document;
 use crate::eval::Label;
 use crate::lookup::Found;
@@ -22,101 +22,168 @@ pub struct Node {
     pub similarity: Option<f64>,
     /// What it changed against its parent.
     pub edits: Vec<Edit>,
-    /// The versions derived from it, in time order.
-    pub children: Vec<Node>,
+    /// The versions derived from it, in time order, as positions in [`Tree::nodes`].
+    pub children: Vec<usize>,
+    /// Steps from the origin.
+    pub depth: usize,
+}
+
+/// A story's versions. Kept flat, in drawing order (each version before the versions
+/// derived from it), and walked with loops: a chain of republications can be tens of
+/// thousands of versions deep, far past what recursion on a thread's stack allows.
+#[derive(Debug, Clone)]
+pub struct Tree {
+    /// The versions; the origin first.
+    pub nodes: Vec<Node>,
 }
 
 /// Builds the tree of the story that `id` belongs to, from clustering rows and the story's
-/// documents (`found` must hold every member). Returns `None` when `id` is in no row.
+/// documents (`found` must hold every member). Returns `Ok(None)` when `id` is in no row,
+/// and an error naming the versions when their parents form a loop (rows not written by
+/// `dedup`, or edited).
 ///
 /// The members of the story, for loading their documents, are [`members`].
-pub fn tree(id: &str, rows: &[Label], found: &Found) -> Option<Node> {
+pub fn tree(id: &str, rows: &[Label], found: &Found) -> Result<Option<Tree>, String> {
     let (docs, furniture) = (&found.docs, &found.furniture);
-    let similarity: HashMap<String, f64> = rows
-        .iter()
-        .filter_map(|r| Some((r.id.clone(), r.similarity?)))
-        .collect();
-    let similarity = &similarity;
-    let cluster = &rows.iter().find(|r| r.id == id)?.cluster;
+    let Some(cluster) = rows.iter().find(|r| r.id == id).map(|r| &r.cluster) else {
+        return Ok(None);
+    };
     let members: Vec<&Label> = rows.iter().filter(|r| &r.cluster == cluster).collect();
-    let position: HashMap<&str, usize> = rows
+    let index: HashMap<&str, usize> = members
         .iter()
         .enumerate()
-        .map(|(i, r)| (r.id.as_str(), i))
+        .map(|(i, m)| (m.id.as_str(), i))
         .collect();
-    let mut children: HashMap<&str, Vec<&Label>> = HashMap::new();
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); members.len()];
     let mut roots = Vec::new();
-    for m in &members {
-        match m
-            .parent
-            .as_deref()
-            .filter(|p| members.iter().any(|x| x.id == *p))
-        {
-            Some(p) => children.entry(p).or_default().push(m),
-            None => roots.push(*m),
+    for (i, m) in members.iter().enumerate() {
+        match m.parent.as_deref().and_then(|p| index.get(p)) {
+            Some(&p) => children[p].push(i),
+            None => roots.push(i),
         }
     }
-    let order = |l: &&Label| {
+    let order = |&i: &usize| {
         (
-            docs.get(&l.id).and_then(|d| d.date).unwrap_or(i64::MAX),
-            position[l.id.as_str()],
+            docs.get(&members[i].id)
+                .and_then(|d| d.date)
+                .unwrap_or(i64::MAX),
+            i,
         )
     };
-    for list in children.values_mut() {
+    for list in &mut children {
         list.sort_by_key(order);
     }
     roots.sort_by_key(order);
-    fn build(
-        l: &Label,
-        parent: Option<&Document>,
-        children: &HashMap<&str, Vec<&Label>>,
-        similarity: &HashMap<String, f64>,
-        docs: &HashMap<String, Document>,
-        furniture: &Furniture,
-    ) -> Node {
+    // The origin is the first root; other roots (versions whose parent is not in the rows)
+    // hang under it.
+    let mut top = children.clone();
+    let Some(&origin) = roots.first() else {
+        return Err(loop_error(&members, &index));
+    };
+    top[origin].extend(roots[1..].iter().copied());
+    // Depth-first, children in time order: drawing order.
+    let mut nodes: Vec<Node> = Vec::with_capacity(members.len());
+    let mut stack: Vec<(usize, Option<usize>, usize)> = vec![(origin, None, 0)];
+    let mut seen = vec![false; members.len()];
+    while let Some((m, parent_node, depth)) = stack.pop() {
+        seen[m] = true;
+        let l = members[m];
         let d = &docs[&l.id];
-        fn v(x: &Document) -> Version<'_> {
-            Version {
-                id: &x.id,
-                title: x.title.as_deref(),
-                text: &x.text,
-            }
-        }
-        let edits = parent
-            .map(|p| diff::diff_with(v(p), v(d), furniture).edits)
+        let edits = parent_node
+            .map(|p: usize| {
+                let pd = &docs[&nodes[p].id];
+                diff::diff_with(version(pd), version(d), furniture).edits
+            })
             .unwrap_or_default();
-        Node {
+        let me = nodes.len();
+        if let Some(p) = parent_node {
+            nodes[p].children.push(me);
+        }
+        nodes.push(Node {
             id: l.id.clone(),
             date: d.date,
             source: d.source.clone(),
             title: d.title.clone(),
-            similarity: similarity.get(&l.id).copied(),
+            similarity: l.similarity,
             edits,
-            children: children
-                .get(l.id.as_str())
-                .map(|c| {
-                    c.iter()
-                        .map(|x| build(x, Some(d), children, similarity, docs, furniture))
-                        .collect()
-                })
-                .unwrap_or_default(),
+            children: Vec::new(),
+            depth,
+        });
+        for &c in top[m].iter().rev() {
+            stack.push((c, Some(me), depth + 1));
         }
     }
-    // The origin is the first root; other roots (versions whose parent is not in the rows)
-    // hang under it.
-    let mut root = build(roots[0], None, &children, similarity, docs, furniture);
-    for r in &roots[1..] {
-        let origin = &docs[&roots[0].id];
-        root.children.push(build(
-            r,
-            Some(origin),
-            &children,
-            similarity,
-            docs,
-            furniture,
-        ));
+    if seen.iter().any(|s| !s) {
+        return Err(loop_error(&members, &index));
     }
-    Some(root)
+    Ok(Some(Tree { nodes }))
+}
+
+fn version(x: &Document) -> Version<'_> {
+    Version {
+        id: &x.id,
+        title: x.title.as_deref(),
+        text: &x.text,
+    }
+}
+
+/// Names a loop of parents among the members (every member is on one, or leads to one, when
+/// some cannot be reached from a root).
+fn loop_error(members: &[&Label], index: &HashMap<&str, usize>) -> String {
+    let parent = |i: usize| {
+        members[i]
+            .parent
+            .as_deref()
+            .and_then(|p| index.get(p).copied())
+    };
+    // Follow parents from a member no root reaches until one repeats.
+    let mut reach = vec![false; members.len()];
+    let mut stack: Vec<usize> = (0..members.len())
+        .filter(|&i| parent(i).is_none())
+        .collect();
+    let mut kids: Vec<Vec<usize>> = vec![Vec::new(); members.len()];
+    for i in 0..members.len() {
+        if let Some(p) = parent(i) {
+            kids[p].push(i);
+        }
+    }
+    while let Some(i) = stack.pop() {
+        reach[i] = true;
+        stack.extend(kids[i].iter().copied());
+    }
+    let start = (0..members.len()).find(|&i| !reach[i]).unwrap_or(0);
+    let mut path = vec![start];
+    let mut on_path = vec![false; members.len()];
+    on_path[start] = true;
+    let mut cur = start;
+    while let Some(p) = parent(cur) {
+        if on_path[p] {
+            let from = path.iter().position(|&x| x == p).unwrap_or(0);
+            let mut names: Vec<String> = path[from..]
+                .iter()
+                .map(|&i| members[i].id.clone())
+                .collect();
+            names.push(members[p].id.clone());
+            let shown = if names.len() > 12 {
+                format!(
+                    "{} → … → {}",
+                    names[..5].join(" → "),
+                    names[names.len() - 5..].join(" → ")
+                )
+            } else {
+                names.join(" → ")
+            };
+            return format!(
+                "the parents in the clustering rows form a loop ({} version(s): {}); a parent must be an earlier version. Give rows written by `wiretrace dedup`, or leave out --clusters",
+                names.len() - 1,
+                crate::escape::terminal(&shown)
+            );
+        }
+        on_path[p] = true;
+        path.push(p);
+        cur = p;
+    }
+    "the parents in the clustering rows form a loop; give rows written by `wiretrace dedup`, or leave out --clusters".into()
 }
 
 /// The ids of the versions in the story `id` belongs to (empty when `id` is in no row).
@@ -174,55 +241,65 @@ pub fn summary(edits: &[Edit]) -> String {
     }
 }
 
-/// Writes the tree for a terminal.
-pub fn write_tree(root: &Node, out: &mut impl std::io::Write) -> std::io::Result<()> {
-    fn count(n: &Node) -> usize {
-        1 + n.children.iter().map(count).sum::<usize>()
-    }
+/// How many levels of a tree are drawn indented; deeper versions are drawn at that
+/// indentation with their depth, so a chain thousands deep stays readable (and the output
+/// grows with the versions, not with their square).
+pub const MAX_INDENT: usize = 32;
+
+/// Writes the tree for a terminal. Ids, outlets and headlines are escaped for it: a control
+/// character in the data cannot move the cursor, clear the screen or set the title.
+pub fn write_tree(tree: &Tree, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    use crate::escape::terminal as t;
+    let root = &tree.nodes[0];
     writeln!(
         out,
         "story {}: {} version(s){}",
-        root.id,
-        count(root),
+        t(&root.id),
+        tree.nodes.len(),
         root.title
             .as_deref()
-            .map(|t| format!(" — {t}"))
+            .map(|x| format!(" — {}", t(x)))
             .unwrap_or_default()
     )?;
-    fn line(
-        n: &Node,
-        prefix: &str,
-        last: bool,
-        root: bool,
-        out: &mut impl std::io::Write,
-    ) -> std::io::Result<()> {
-        let branch = if root {
-            ""
-        } else if last {
-            "└─ "
-        } else {
-            "├─ "
-        };
+    // Whether each level so far still has siblings to come (for the │ rails).
+    let mut rails: Vec<bool> = Vec::new();
+    let mut last_child = vec![false; tree.nodes.len()];
+    for n in &tree.nodes {
+        if let Some(&l) = n.children.last() {
+            last_child[l] = true;
+        }
+    }
+    for (i, n) in tree.nodes.iter().enumerate() {
         let date = n
             .date
             .map(crate::date::format)
             .unwrap_or_else(|| "undated".into());
         let source = n.source.as_deref().unwrap_or("?");
-        let what = if root {
+        let what = if i == 0 {
             "origin".to_string()
         } else {
-            format!("{:.2}  {}", n.similarity.unwrap_or(0.0), summary(&n.edits))
+            format!(
+                "{:.2}  {}",
+                n.similarity.unwrap_or(0.0),
+                t(&summary(&n.edits))
+            )
         };
-        writeln!(out, "{prefix}{branch}{date}  {source}  {}  {what}", n.id)?;
-        let child_prefix = if root {
-            String::new()
-        } else {
-            format!("{prefix}{}", if last { "   " } else { "│  " })
-        };
-        for (i, c) in n.children.iter().enumerate() {
-            line(c, &child_prefix, i + 1 == n.children.len(), false, out)?;
+        let mut prefix = String::new();
+        if n.depth > 0 {
+            let shown = n.depth.min(MAX_INDENT);
+            rails.truncate(shown - 1);
+            for &more in &rails {
+                prefix.push_str(if more { "│  " } else { "   " });
+            }
+            prefix.push_str(if last_child[i] { "└─ " } else { "├─ " });
+            if n.depth > MAX_INDENT {
+                prefix.push_str(&format!("[depth {}] ", n.depth));
+            }
+            if n.depth <= MAX_INDENT {
+                rails.push(!last_child[i]);
+            }
         }
-        Ok(())
+        writeln!(out, "{prefix}{date}  {}  {}  {what}", t(source), t(&n.id))?;
     }
-    line(root, "", true, true, out)
+    Ok(())
 }

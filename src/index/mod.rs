@@ -160,6 +160,11 @@ impl Params {
                 "the index has an unknown {what}; it was written by another wiretrace version"
             ))
         };
+        if let Err(what) = self.validate() {
+            return Err(Error::Usage(format!(
+                "the index's stored parameters are out of range ({what}); it is damaged or was edited: rebuild it with `wiretrace index add`"
+            )));
+        }
         let shingle = if let Some(n) = self.shingle.strip_prefix("char") {
             ShingleKind::Char(n.parse().map_err(|_| bad("shingle kind"))?)
         } else if let Some(n) = self.shingle.strip_prefix("word") {
@@ -210,10 +215,99 @@ impl Params {
         (!diffs.is_empty()).then(|| diffs.join(", "))
     }
 
+    /// Checks values read from an index file as the command line's are checked: a damaged or
+    /// edited index must not make a check allocate gigabytes or name flags nobody gave.
+    /// Returns what is wrong.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        let n = |s: &str| s.parse::<usize>().ok();
+        let ngram = self
+            .shingle
+            .strip_prefix("char")
+            .or_else(|| self.shingle.strip_prefix("word"))
+            .and_then(n);
+        let problems = [
+            (
+                !matches!(ngram, Some(1..=64)),
+                format!("shingle {:?}", self.shingle),
+            ),
+            (self.sample > 8, format!("sample {}", self.sample)),
+            (
+                !(1..=1024).contains(&self.num_perm),
+                format!("num_perm {}", self.num_perm),
+            ),
+            (
+                !matches!(self.scheme.as_str(), "oph" | "classic"),
+                format!("scheme {:?}", self.scheme),
+            ),
+            (
+                !(self.threshold > 0.0 && self.threshold <= 1.0),
+                format!("threshold {}", self.threshold),
+            ),
+            (
+                self.bands == 0
+                    || self.rows == 0
+                    || self.bands.saturating_mul(self.rows) > self.num_perm,
+                format!(
+                    "bands {} × rows {} of {} permutations",
+                    self.bands, self.rows, self.num_perm
+                ),
+            ),
+            (self.keep_bits > 16, format!("keep_bits {}", self.keep_bits)),
+            (
+                !(7..=crate::lsh::COLUMN_KEY_BITS - buckets::FINE_BITS).contains(&self.page_bits),
+                format!("page_bits {}", self.page_bits),
+            ),
+        ];
+        let bad: Vec<String> = problems
+            .into_iter()
+            .filter(|(b, _)| *b)
+            .map(|(_, what)| what)
+            .collect();
+        if bad.is_empty() {
+            Ok(())
+        } else {
+            Err(bad.join(", "))
+        }
+    }
+
     /// The hash value below which a shingle is in the stored sample.
     pub fn sample_cut(&self) -> u64 {
         (1u64 << 32) >> self.keep_bits.min(31)
     }
+}
+
+/// Reads the ids of `index remove --ids`: one per line, exactly as written (only the line
+/// break goes: spaces are part of an id), blank lines skipped; or, when the first line is a
+/// JSON object, JSON Lines rows with an `"id"` (so ids holding line breaks can be named, and
+/// `dedup` rows can be given as they are). An error is the line number and what is wrong.
+pub fn read_ids(text: &str) -> std::result::Result<Vec<String>, (usize, String)> {
+    let lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
+    let json = text.trim_start().starts_with('{');
+    let mut ids = Vec::new();
+    for (n, line) in lines.enumerate() {
+        if line.is_empty() || (json && line.trim().is_empty()) {
+            continue;
+        }
+        if !json {
+            ids.push(line.to_string());
+            continue;
+        }
+        #[derive(Deserialize)]
+        struct Row {
+            id: Option<Box<serde_json::value::RawValue>>,
+        }
+        let row: Row = serde_json::from_str(line).map_err(|e| {
+            (
+                n + 1,
+                format!("not a JSON object ({e}); give one id per line, or JSON Lines rows {{\"id\": …}} throughout"),
+            )
+        })?;
+        match row.id.as_ref().map(|r| crate::doc::id_text(r.get())) {
+            Some(Ok(Some(id))) => ids.push(id),
+            _ => return Err((n + 1, "the row has no \"id\" string or number".into())),
+        }
+    }
+    Ok(ids)
 }
 
 /// The stored sample of a sorted, discounted set: the shingles below `cut`, or its
@@ -255,6 +349,31 @@ mod tests {
             "num_perm is 256 in the index but 128 here"
         );
         assert_eq!(p.difference(&p), None);
+        assert_eq!(p.validate(), Ok(()));
+        let mut huge = p.clone();
+        huge.num_perm = 100_000_000;
+        assert!(huge.validate().unwrap_err().contains("num_perm 100000000"));
+        let mut odd = p.clone();
+        odd.bands = 300;
+        odd.shingle = "char0".into();
+        assert_eq!(
+            odd.validate().unwrap_err(),
+            "shingle \"char0\", bands 300 × rows 2 of 256 permutations"
+        );
+    }
+
+    #[test]
+    fn ids_to_remove_are_read_exactly() {
+        assert_eq!(
+            read_ids(" a \nb\r\n\n c\n").unwrap(),
+            vec![" a ", "b", " c"]
+        );
+        assert_eq!(
+            read_ids("{\"id\": \"x\\ny\"}\n\n{\"id\": 18446744073709551617, \"cluster\": 1}\n")
+                .unwrap(),
+            vec!["x\ny", "18446744073709551617"]
+        );
+        assert_eq!(read_ids("{\"id\": 1}\nplain\n").unwrap_err().0, 2);
     }
 
     #[test]

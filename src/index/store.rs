@@ -104,6 +104,9 @@ fn open_write(path: &Path, wait: Duration) -> Result<(Connection, bool)> {
         })
         .map_err(db(path))?
         == 0;
+    if !new {
+        refuse_foreign(&conn, path)?;
+    }
     if new {
         // Set before the first table is made; an index keeps the page size it was made with.
         conn.execute_batch(&format!("PRAGMA page_size={PAGE_SIZE}"))
@@ -162,9 +165,73 @@ fn read_params(conn: &Connection, path: &Path) -> Result<Option<Params>> {
             format!("index format {format}, but this wiretrace reads format {FORMAT}; rebuild the index with `wiretrace index add`"),
         ));
     }
-    serde_json::from_value(value)
-        .map(Some)
-        .map_err(|e| index_error(path, format!("its parameters are unreadable ({e})")))
+    let params: Params = serde_json::from_value(value)
+        .map_err(|e| index_error(path, format!("its parameters are unreadable ({e})")))?;
+    params.validate().map_err(|what| {
+        index_error(
+            path,
+            format!("its stored parameters are out of range ({what}); the index is damaged or was edited: rebuild it with `wiretrace index add`"),
+        )
+    })?;
+    Ok(Some(params))
+}
+
+/// True when this process may write `path` and create files beside it (WAL's log and
+/// shared-memory files).
+fn writable(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let ok = |p: &Path| {
+            std::ffi::CString::new(p.as_os_str().as_bytes())
+                // SAFETY: access(2) on a NUL-terminated path.
+                .map(|c| unsafe { libc::access(c.as_ptr(), libc::W_OK) } == 0)
+                .unwrap_or(false)
+        };
+        ok(path) && ok(dir)
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly())
+    }
+}
+
+/// The tables a wiretrace index holds. A database with others belongs to someone else.
+const OWN_TABLES: [&str; 7] = [
+    "meta",
+    "docs",
+    "buckets",
+    "segments",
+    "boilerplate",
+    "outlet_pages",
+    "removed",
+];
+
+/// Refuses a database that holds tables of its own: `index add` would add its tables to it
+/// and switch it to WAL mode for good.
+fn refuse_foreign(conn: &Connection, path: &Path) -> Result<()> {
+    let mut st = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name")
+        .map_err(db(path))?;
+    let names = st
+        .query_map([], |r| r.get::<_, String>(0))
+        .map_err(db(path))?
+        .collect::<rusqlite::Result<Vec<String>>>()
+        .map_err(db(path))?;
+    if let Some(other) = names
+        .iter()
+        .find(|n| !OWN_TABLES.contains(&n.as_str()) && !n.starts_with("sqlite_"))
+    {
+        return Err(index_error(
+            path,
+            format!("is an SQLite database that is not a wiretrace index (it has a table {other:?}); it was left untouched. Give a new path for the index"),
+        ));
+    }
+    Ok(())
 }
 
 /// An index opened to read: `check` and `stats`.
@@ -229,14 +296,15 @@ impl Index {
                 "no such index; create it with `wiretrace index add --index PATH INPUT…`",
             ));
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(db(path))?;
-        conn.busy_timeout(Duration::from_secs(30))
-            .map_err(db(path))?;
-        let params = read_params(&conn, path)?.ok_or_else(|| {
+        let (conn, params) = match Self::open_as(path, false) {
+            Ok(x) => x,
+            // A reader without write access to the file or its folder cannot keep WAL's
+            // shared-memory file: read the file as it stands. (Whoever can write it must
+            // not be adding meanwhile; an add's last step folds its log into the file.)
+            Err(first) if !writable(path) => Self::open_as(path, true).map_err(|_| first)?,
+            Err(first) => return Err(first),
+        };
+        let params = params.ok_or_else(|| {
             index_error(
                 path,
                 "not a wiretrace index yet (it holds no parameters; if its first `index add` is running, wait for it; if that was interrupted, run it again)",
@@ -247,6 +315,34 @@ impl Index {
             path: path.to_path_buf(),
             params,
         })
+    }
+
+    fn open_as(path: &Path, immutable: bool) -> Result<(Connection, Option<Params>)> {
+        let conn = if immutable {
+            let uri = format!(
+                "file:{}?mode=ro&immutable=1",
+                path.to_string_lossy()
+                    .replace('%', "%25")
+                    .replace('?', "%3f")
+                    .replace('#', "%23")
+            );
+            Connection::open_with_flags(
+                uri,
+                OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | OpenFlags::SQLITE_OPEN_URI
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+        } else {
+            Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+        }
+        .map_err(db(path))?;
+        conn.busy_timeout(Duration::from_secs(30))
+            .map_err(db(path))?;
+        let params = read_params(&conn, path)?;
+        Ok((conn, params))
     }
 
     /// The parameters every indexed document was processed with.
@@ -400,7 +496,9 @@ pub fn add(
     let probe = Probe::run(&tx, path, &params, corpus, &opts, stats, Some(&mut store))?;
     let t = Instant::now();
     write_batch(&tx, path, &params, &probe, base, &mut report)?;
-    tx.commit().map_err(db(path))?;
+    // An interrupt before this point exits 130 with nothing committed (the transaction is
+    // rolled back at the next open); from here on it waits, and the add exits 0.
+    crate::interrupt::commit(|| tx.commit()).map_err(db(path))?;
     if new {
         switch_to_wal(&conn);
     }
@@ -541,7 +639,7 @@ fn change<T>(
         return Err(index_error(path, "not a wiretrace index"));
     }
     let out = f(&tx)?;
-    tx.commit().map_err(db(path))?;
+    crate::interrupt::commit(|| tx.commit()).map_err(db(path))?;
     Ok((conn, out))
 }
 

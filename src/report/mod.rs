@@ -102,8 +102,38 @@ pub fn write(rows: &[Label], found: &Found, out: &mut impl std::io::Write) -> st
         sources,
         list,
     };
-    // `</` inside the JSON would end the script element early.
-    let data = serde_json::to_string(&page)?.replace("</", "<\\/");
+    let data = inline_json(&serde_json::to_string(&page)?);
     let html = include_str!("page.html").replacen("__DATA__", &data, 1);
     out.write_all(html.as_bytes())
+}
+
+/// JSON made safe inside a `<script>` element: `<`, `>` and `&` become `\u003c`, `\u003e`,
+/// `\u0026`. Escaping only `</` is not enough: `<!--` followed later by `<script` puts the
+/// HTML parser in its double-escaped state, where `</script>` no longer ends the element and
+/// the whole page goes blank. The characters occur only inside JSON strings, where the
+/// escapes mean the same text.
+pub fn inline_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len() + json.len() / 16);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn inline_json_has_no_markup_characters_and_means_the_same() {
+        let text = r#"<!-- x <script>alert(1)</script> & </b>"#;
+        let json = serde_json::to_string(&serde_json::json!({ "title": text })).unwrap();
+        let safe = super::inline_json(&json);
+        assert!(!safe.contains(['<', '>', '&']), "{safe}");
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back["title"], text);
+    }
 }

@@ -64,8 +64,8 @@ fn runner(cases: u32) -> TestRunner {
 /// Counts generated cases across targets, for the closing line of a long run.
 static CASES: AtomicUsize = AtomicUsize::new(0);
 
+/// Runs one step of a case, failing it when it takes longer than [`SLOW`].
 fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
-    CASES.fetch_add(1, Ordering::Relaxed);
     let t = Instant::now();
     let out = f();
     assert!(t.elapsed() < SLOW, "{what} took {:?}", t.elapsed());
@@ -216,6 +216,7 @@ fn readers_end_in_documents_or_a_clear_error() {
     let path = dir.path().join("in");
     let mut r = runner(300);
     r.run(&(jsonl(), wrap(), any::<bool>()), |(bytes, w, skip)| {
+        CASES.fetch_add(1, Ordering::Relaxed);
         std::fs::write(&path, wrapped(&bytes, &w)).unwrap();
         LARGEST.store(0, Ordering::Relaxed);
         let opts = Options {
@@ -250,6 +251,7 @@ fn text_folders_end_in_documents_or_a_clear_error() {
             0..6,
         ),
         |files| {
+            CASES.fetch_add(1, Ordering::Relaxed);
             let dir = tempfile::tempdir().unwrap();
             for (i, (text, date)) in files.iter().enumerate() {
                 let head = date
@@ -277,6 +279,7 @@ fn records_and_dates_parse_or_say_why() {
     let fields = wiretrace::doc::Fields::default();
     let mut r = runner(3000);
     r.run(&jsonl(), |bytes| {
+        CASES.fetch_add(1, Ordering::Relaxed);
         for line in bytes.split(|&b| b == b'\n') {
             timed("a record", || {
                 let _ = wiretrace::doc::parse_json(line, &fields, "f:1");
@@ -292,6 +295,7 @@ fn records_and_dates_parse_or_say_why() {
         "-?[0-9]{1,25}",
     ];
     r.run(&date, |d| {
+        CASES.fetch_add(1, Ordering::Relaxed);
         timed("a date", || {
             if let Some(t) = wiretrace::date::parse(&d) {
                 let _ = wiretrace::date::format(t);
@@ -316,6 +320,7 @@ fn the_normalizer_and_shingler_take_any_text() {
             0u32..3,
         ),
         |(t, f, n, word, sample)| {
+            CASES.fetch_add(1, Ordering::Relaxed);
             let opts = NormalizeOptions {
                 markup: f[0],
                 nfkc: f[1],
@@ -350,6 +355,7 @@ fn diffs_end_in_a_report_in_time() {
     r.run(
         &(doc(), doc(), any::<bool>()),
         |((ta, ha), (tb, hb), color): (Doc, Doc, bool)| {
+            CASES.fetch_add(1, Ordering::Relaxed);
             timed("a diff", || {
                 let rep = diff(
                     Version {
@@ -409,6 +415,7 @@ fn the_index_reader_takes_damaged_files_and_parameters() {
     r.run(
         &(damage, prop::option::of(0usize..pristine.len())),
         |(edits, cut)| {
+            CASES.fetch_add(1, Ordering::Relaxed);
             let mut bytes = pristine.clone();
             for (at, b) in edits {
                 bytes[at] = b;
@@ -456,6 +463,7 @@ fn the_index_reader_takes_damaged_files_and_parameters() {
     r.run(
         &prop::collection::vec((0..keys.len(), value), 1..4),
         |edits| {
+            CASES.fetch_add(1, Ordering::Relaxed);
             let mut p = params.clone();
             for (k, v) in edits {
                 p[&keys[k]] = v;
@@ -489,5 +497,8 @@ fn the_index_reader_takes_damaged_files_and_parameters() {
 #[test]
 fn zz_count() {
     // Runs last by name when tests run one at a time; in parallel it is a lower bound.
-    eprintln!("fuzz cases so far: {}", CASES.load(Ordering::Relaxed));
+    eprintln!(
+        "fuzz cases (generated inputs) so far: {}",
+        CASES.load(Ordering::Relaxed)
+    );
 }

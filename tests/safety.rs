@@ -305,6 +305,46 @@ fn an_interrupted_dedup_leaves_both_outputs_as_before_or_both_new() {
     );
 }
 
+/// `kill -9` cannot be caught: each output is still its old file or its whole new one.
+#[test]
+fn a_killed_dedup_leaves_each_output_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("big.jsonl");
+    let n = big_corpus(&input, 300, "k");
+    let (rows, kept) = (dir.path().join("rows.jsonl"), dir.path().join("kept.jsonl"));
+    let run = || {
+        let mut c = std::process::Command::new(exe());
+        c.arg("dedup")
+            .arg(&input)
+            .args(["-o", s(&rows), "--keep", s(&kept), "-q"]);
+        c
+    };
+    let t = Instant::now();
+    assert!(run().status().unwrap().success());
+    let full = t.elapsed();
+    let new_rows = std::fs::read_to_string(&rows).unwrap();
+    let new_kept = std::fs::read_to_string(&kept).unwrap();
+    assert_eq!(new_rows.lines().count(), n);
+    for step in 0..8 {
+        std::fs::write(&rows, "OLD ROWS\n").unwrap();
+        std::fs::write(&kept, "OLD KEPT\n").unwrap();
+        let mut child = run().spawn().unwrap();
+        std::thread::sleep(full.mul_f64(0.1 + step as f64 * 0.13));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let r = std::fs::read_to_string(&rows).unwrap();
+        let k = std::fs::read_to_string(&kept).unwrap();
+        assert!(
+            r == "OLD ROWS\n" || r == new_rows,
+            "rows cut at step {step}"
+        );
+        assert!(
+            k == "OLD KEPT\n" || k == new_kept,
+            "kept cut at step {step}"
+        );
+    }
+}
+
 #[test]
 fn every_output_is_checked_before_work_starts() {
     let dir = tempfile::tempdir().unwrap();

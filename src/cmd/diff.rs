@@ -1,0 +1,102 @@
+//! `wiretrace diff`: how version B differs from version A, for pairs of ids or files.
+
+use super::{setup, Outcome};
+use anyhow::Context;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use wiretrace::cli::{DiffArgs, DiffFormat};
+use wiretrace::{input::Input, output};
+
+/// Runs `wiretrace diff`.
+pub fn run(a: DiffArgs) -> Outcome {
+    use std::io::Write;
+    use wiretrace::diff::{self, Version};
+    setup(&a.common)?;
+    if let Some(o) = &a.output {
+        let mut read: Vec<Input> = Input::resolve_all(&a.corpus)?;
+        if a.corpus.is_empty() {
+            read.extend(a.a.iter().chain(&a.b).map(|p| Input::File(p.into())));
+        }
+        read.extend(a.pairs.iter().map(|p| Input::File(p.clone())));
+        output::refuse_overwriting(&read, &[("-o", o.as_path())])?;
+    }
+    let fields = a.fields.fields();
+    // The pairs to compare, as ids (or file paths when there is no corpus).
+    let pairs: Vec<(String, String)> = match &a.pairs {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            text.lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+                .map(|(n, l)| {
+                    #[derive(serde::Deserialize)]
+                    struct Row {
+                        a: Option<Box<serde_json::value::RawValue>>,
+                        b: Option<Box<serde_json::value::RawValue>>,
+                    }
+                    let place = format!("{}:{}", path.display(), n + 1);
+                    let v: Row = serde_json::from_str(l).with_context(|| {
+                        format!("{place}: not JSON; rows are {{\"a\": ID, \"b\": ID}}")
+                    })?;
+                    let id = |r: &Option<Box<serde_json::value::RawValue>>| {
+                        r.as_ref()
+                            .and_then(|r| wiretrace::doc::id_text(r.get()).ok().flatten())
+                    };
+                    match (id(&v.a), id(&v.b)) {
+                        (Some(x), Some(y)) => Ok((x, y)),
+                        _ => anyhow::bail!("{place}: a row needs \"a\" and \"b\" ids"),
+                    }
+                })
+                .collect::<anyhow::Result<_>>()?
+        }
+        None => vec![(
+            a.a.clone().expect("clap requires a"),
+            a.b.clone().expect("clap requires b"),
+        )],
+    };
+    let found = if a.corpus.is_empty() {
+        let mut m = std::collections::HashMap::new();
+        for path in pairs.iter().flat_map(|(x, y)| [x, y]) {
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!("cannot read {path}: without --corpus, A and B are text files")
+            })?;
+            m.insert(
+                path.clone(),
+                wiretrace::doc::parse_text_file(path.clone(), &text),
+            );
+        }
+        wiretrace::lookup::Found {
+            docs: m,
+            ..Default::default()
+        }
+    } else {
+        let inputs = Input::resolve_all(&a.corpus)?;
+        let ids = pairs
+            .iter()
+            .flat_map(|(x, y)| [x.clone(), y.clone()])
+            .collect();
+        wiretrace::lookup::find(&inputs, &fields, &ids)?
+    };
+    let color = a.format == DiffFormat::Text
+        && a.output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut sink = output::Sink::open(a.output.as_deref())?;
+    for (x, y) in &pairs {
+        let (docs, furniture) = (&found.docs, &found.furniture);
+        let report = diff::diff_with(Version::of(&docs[x]), Version::of(&docs[y]), furniture);
+        match a.format {
+            DiffFormat::Json => {
+                serde_json::to_writer(&mut sink, &report)?;
+                writeln!(sink)?;
+            }
+            DiffFormat::Text => {
+                diff::write_text(&report, color, &mut sink)?;
+                writeln!(sink)?;
+            }
+        }
+    }
+    sink.finish()?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -196,17 +196,7 @@ impl CheckReport {
             self.headline()
         )?;
         for r in self.results.iter().filter(|r| r.duplicate) {
-            let m = &r.matches[0];
-            writeln!(
-                w,
-                "  {}  duplicates {} ({}; similarity {:.2}, containment {:.2}): {}",
-                terminal(&r.id),
-                terminal(&m.id),
-                m.source,
-                m.similarity,
-                m.containment,
-                terminal(&m.summary)
-            )?;
+            writeln!(w, "  {}", terminal(&described(r, "  ")))?;
         }
         for i in &self.invalid {
             writeln!(w, "  invalid record left out: {}", terminal(i))?;
@@ -317,16 +307,12 @@ impl CheckReport {
     pub fn write_github(&self, w: &mut impl Write) -> io::Result<()> {
         let level = if self.passed { "warning" } else { "error" };
         for r in self.results.iter().filter(|r| r.duplicate) {
-            let m = &r.matches[0];
             writeln!(
                 w,
                 "::{level} file={},line={},title=Duplicate story::{}",
                 gh_property(&r.file),
                 r.line,
-                gh_message(&format!(
-                    "{} duplicates {} ({}; similarity {:.2}, containment {:.2}): {}",
-                    r.id, m.id, m.source, m.similarity, m.containment, m.summary
-                ))
+                gh_message(&described(r, " "))
             )?;
         }
         let verdict = if self.passed { "notice" } else { "error" };
@@ -340,6 +326,16 @@ impl CheckReport {
 }
 
 use crate::escape::{markdown_code, markdown_text, terminal};
+
+/// A duplicate and its best match in words: `ID duplicates OTHER (index; similarity …)`,
+/// with `gap` after the id (the text report's two spaces set the ids apart as a column).
+fn described(r: &CheckResult, gap: &str) -> String {
+    let m = &r.matches[0];
+    format!(
+        "{}{gap}duplicates {} ({}; similarity {:.2}, containment {:.2}): {}",
+        r.id, m.id, m.source, m.similarity, m.containment, m.summary
+    )
+}
 
 fn round(x: f32) -> f32 {
     (x * 1e4).round() / 1e4

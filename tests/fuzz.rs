@@ -166,6 +166,20 @@ fn zstd(b: &[u8]) -> Vec<u8> {
     zstd::encode_all(b, 1).unwrap()
 }
 
+/// Writes a record whose text is `n` bytes `b` with no line break, streamed into the encoder:
+/// the test itself must not hold `n` bytes either.
+fn long_line<W: Write>(mut e: W, b: u8, n: usize) -> W {
+    let block = vec![b; 1 << 16];
+    e.write_all(b"{\"text\":\"").unwrap();
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(block.len());
+        e.write_all(&block[..k]).unwrap();
+        left -= k;
+    }
+    e
+}
+
 fn wrapped(bytes: &[u8], w: &Wrap) -> Vec<u8> {
     match *w {
         Wrap::Plain => bytes.to_vec(),
@@ -176,27 +190,12 @@ fn wrapped(bytes: &[u8], w: &Wrap) -> Vec<u8> {
             c[..n.min(c.len())].to_vec()
         }
         Wrap::Bomb(g, b, n) => {
-            // Streamed into the encoder: the test itself must not hold n bytes either.
-            let block = vec![b; 1 << 16];
-            let mut left = n;
             if g {
-                let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-                e.write_all(b"{\"text\":\"").unwrap();
-                while left > 0 {
-                    let k = left.min(block.len());
-                    e.write_all(&block[..k]).unwrap();
-                    left -= k;
-                }
-                e.finish().unwrap()
+                let e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                long_line(e, b, n).finish().unwrap()
             } else {
-                let mut e = zstd::stream::write::Encoder::new(Vec::new(), 1).unwrap();
-                e.write_all(b"{\"text\":\"").unwrap();
-                while left > 0 {
-                    let k = left.min(block.len());
-                    e.write_all(&block[..k]).unwrap();
-                    left -= k;
-                }
-                e.finish().unwrap()
+                let e = zstd::stream::write::Encoder::new(Vec::new(), 1).unwrap();
+                long_line(e, b, n).finish().unwrap()
             }
         }
     }

@@ -2,36 +2,12 @@
 //! formats, parameters kept in the index, re-adds, crash safety under SIGKILL, a check while
 //! an add writes, and accuracy on the development corpus split by date.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{big_corpus, exe, s, sample_records, wiretrace, write_jsonl};
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-fn wiretrace() -> Command {
-    Command::cargo_bin("wiretrace").expect("binary is built")
-}
-
-fn exe() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("wiretrace")
-}
-
-fn sample_records() -> Vec<serde_json::Value> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/news.jsonl");
-    std::fs::read_to_string(p)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-fn write_jsonl(path: &Path, records: &[serde_json::Value]) {
-    let text: String = records.iter().map(|r| format!("{r}\n")).collect();
-    std::fs::write(path, text).unwrap();
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 /// The sample data split in two: the first 30 records (the archive) and the rest (a batch).
 fn split(dir: &Path) -> (PathBuf, PathBuf) {
@@ -449,27 +425,6 @@ fn several_adds_answer_like_one_compacted_index() {
     assert_eq!(stats(&index)["segments"], 2);
 }
 
-/// A corpus big enough that an add takes a while: the sample stories, many times over, each
-/// copy a distinct document.
-fn big_batch(path: &Path, copies: usize, tag: &str) -> usize {
-    let recs = sample_records();
-    let mut out = String::new();
-    for c in 0..copies {
-        for r in &recs {
-            let mut r = r.clone();
-            let id = format!("{tag}-{c}-{}", r["id"].as_str().unwrap());
-            r["text"] = serde_json::Value::String(format!(
-                "{} Filed as {id} in edition {c}.",
-                r["text"].as_str().unwrap()
-            ));
-            r["id"] = serde_json::Value::String(id);
-            out.push_str(&format!("{r}\n"));
-        }
-    }
-    std::fs::write(path, out).unwrap();
-    copies * recs.len()
-}
-
 fn integrity(index: &Path) {
     let conn = rusqlite::Connection::open(index).unwrap();
     let ok: String = conn
@@ -490,7 +445,7 @@ fn integrity(index: &Path) {
 fn an_add_killed_at_any_moment_leaves_the_index_before_or_after_it() {
     let (dir, _old, new, index) = indexed_sample("k");
     let batch = dir.path().join("big.jsonl");
-    let n = big_batch(&batch, 600, "k");
+    let n = big_corpus(&batch, 600, "k");
     // How long an undisturbed add takes here, on a throwaway copy.
     let probe = dir.path().join("probe.index");
     let t = Instant::now();
@@ -537,7 +492,7 @@ fn an_add_killed_at_any_moment_leaves_the_index_before_or_after_it() {
 fn a_first_add_killed_at_any_moment_leaves_no_index_or_all_of_it() {
     let dir = tempfile::tempdir().unwrap();
     let batch = dir.path().join("big.jsonl");
-    let n = big_batch(&batch, 600, "f") as u64;
+    let n = big_corpus(&batch, 600, "f") as u64;
     let probe = dir.path().join("probe.index");
     let t = Instant::now();
     add(&probe, &batch);
@@ -612,7 +567,7 @@ fn checks_read_while_an_add_writes_and_a_second_add_fails_clearly() {
     let (dir, _old, new, index) = indexed_sample("c");
     let (_, mut before) = check_json(&index, &new, &["--max-dup-rate", "1"]);
     let batch = dir.path().join("big.jsonl");
-    let n = big_batch(&batch, 800, "c");
+    let n = big_corpus(&batch, 800, "c");
     let mut writer = std::process::Command::new(exe())
         .args(["index", "add", "--index", s(&index), s(&batch), "-q"])
         .spawn()

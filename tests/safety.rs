@@ -4,61 +4,14 @@
 //! damaged index parameters, exact ids, read-only indexes, plain error messages, and inputs
 //! given twice. One test per failure the data-safety issue names.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{big_corpus, exe, s, sample, sample_records, wiretrace, write_jsonl};
 use predicates::prelude::*;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Instant;
-
-fn wiretrace() -> Command {
-    Command::cargo_bin("wiretrace").expect("binary is built")
-}
-
-fn exe() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("wiretrace")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/news.jsonl")
-}
-
-fn sample_records() -> Vec<serde_json::Value> {
-    std::fs::read_to_string(sample())
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-fn write_jsonl(path: &Path, records: &[serde_json::Value]) {
-    let text: String = records.iter().map(|r| format!("{r}\n")).collect();
-    std::fs::write(path, text).unwrap();
-}
-
-/// The sample stories many times over, each copy a distinct document.
-fn big_corpus(path: &Path, copies: usize, tag: &str) -> usize {
-    let recs = sample_records();
-    let mut out = String::new();
-    for c in 0..copies {
-        for r in &recs {
-            let mut r = r.clone();
-            let id = format!("{tag}-{c}-{}", r["id"].as_str().unwrap());
-            r["text"] = serde_json::Value::String(format!(
-                "{} Filed as {id} in edition {c}.",
-                r["text"].as_str().unwrap()
-            ));
-            r["id"] = serde_json::Value::String(id);
-            out.push_str(&format!("{r}\n"));
-        }
-    }
-    std::fs::write(path, out).unwrap();
-    copies * recs.len()
-}
 
 fn sigint(child: &std::process::Child) {
     // SAFETY: sending a signal to our own child process.

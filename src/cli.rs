@@ -32,6 +32,8 @@ pub enum Command {
     Story(StoryArgs),
     /// Write a self-contained HTML report: overview, stories, timelines and diffs.
     Report(ReportArgs),
+    /// Write every document as the pipeline reads it (pages and WARC records as article text).
+    Convert(ConvertArgs),
     /// Score a clustering (dedup rows) against ground truth.
     Eval(EvalArgs),
     /// Build and maintain a persistent index of an archive, for `check`.
@@ -408,6 +410,27 @@ pub struct ReportArgs {
     /// Write the page here (replaced atomically) instead of stdout.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// JSON keys of id and text.
+    #[command(flatten)]
+    pub fields: FieldArgs,
+    /// Threads and verbosity.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `wiretrace convert`.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// JSON Lines, WARC or WET files (plain, .gz or .zst), HTML pages, text stories, folders,
+    /// or - for stdin.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// Write the documents here (replaced atomically) instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Count and name malformed records instead of stopping at the first.
+    #[arg(long)]
+    pub skip_invalid: bool,
     /// JSON keys of id and text.
     #[command(flatten)]
     pub fields: FieldArgs,

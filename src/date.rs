@@ -78,6 +78,20 @@ pub fn format(secs: i64) -> String {
     )
 }
 
+/// Seconds since the epoch as RFC 3339 in UTC (`2024-03-05T10:00:00Z`), which [`parse`]
+/// reads back.
+pub fn format_rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 /// The inverse of [`days_from_civil`] (Howard Hinnant's algorithm).
 fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;

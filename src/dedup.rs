@@ -5,7 +5,7 @@ use crate::anchor::{self, Anchors};
 use crate::boilerplate::Boilerplate;
 use crate::cluster;
 use crate::corpus::{Corpus, DocInfo};
-use crate::doc::{self, Fields};
+use crate::doc::Fields;
 use crate::error::{Error, Result};
 use crate::input::{self, Input};
 use crate::lsh::{self, Bands};
@@ -152,8 +152,20 @@ pub struct Stats {
     pub bands: Option<Bands>,
     /// Boilerplate document-frequency cut used.
     pub boilerplate_df: u32,
+    /// Records passed over because they are not documents (WARC requests, redirects, …),
+    /// by kind.
+    pub skipped: std::collections::BTreeMap<&'static str, u64>,
     /// Time per stage.
     pub timings: Vec<(&'static str, Duration)>,
+}
+
+/// What reading the inputs took in, beside the documents.
+#[derive(Debug, Default)]
+pub struct ReadStats {
+    /// Bytes of records read.
+    pub bytes: u64,
+    /// Records passed over, by kind.
+    pub skipped: std::collections::BTreeMap<&'static str, u64>,
 }
 
 /// The result of a dedup run.
@@ -177,7 +189,7 @@ pub fn read_corpus(
     inputs: &[Input],
     opts: &Options,
     mut progress: impl FnMut(usize) + Send,
-) -> Result<(Corpus, Vec<Invalid>, u64)> {
+) -> Result<(Corpus, Vec<Invalid>, ReadStats)> {
     let positions = matches!(opts.linkage, cluster::Linkage::Attach(_));
     let mut corpus = if positions {
         Corpus::with_positions()
@@ -289,8 +301,12 @@ pub fn read_corpus(
         Ok(())
     };
     let mut pending: Option<(Vec<input::RecordRef>, Vec<ParsedRun>)> = None;
+    let mut skipped = std::collections::BTreeMap::new();
     input::for_each_chunk_threaded(inputs, |chunk| {
         bytes += chunk.data.len() as u64;
+        for (k, n) in &chunk.skipped {
+            *skipped.entry(*k).or_insert(0) += n;
+        }
         let previous = pending.take();
         let (parsed, pushed) = rayon::join(
             || parse(&chunk),
@@ -303,7 +319,7 @@ pub fn read_corpus(
     if let Some((records, parsed)) = pending {
         push(records, parsed)?;
     }
-    Ok((corpus, invalid, bytes))
+    Ok((corpus, invalid, ReadStats { bytes, skipped }))
 }
 
 /// A record parsed and shingled: its metadata, and where its set, positions and outlet name
@@ -340,21 +356,9 @@ impl ParsedRun {
         positions: bool,
         (norm, staging): (&mut String, &mut Vec<u64>),
     ) -> std::result::Result<Parsed, String> {
-        let d = if src.is_text_dir() {
-            let text = std::str::from_utf8(raw).map_err(|e| {
-                format!(
-                    "not valid UTF-8 (byte {}); convert the file to UTF-8",
-                    e.valid_up_to()
-                )
-            })?;
-            doc::parse_text_file(src.fallback_id(r.line), text)
-        } else {
-            let mut d = doc::parse_json(raw, &opts.fields, "")?;
-            if d.id.is_empty() {
-                d.id = src.fallback_id(r.line);
-            }
-            d
-        };
+        let d = crate::readers::parse(r.kind, raw, &opts.fields, || {
+            src.fallback_id_for(r.kind, r.line)
+        })?;
         if positions {
             text_shingles_positioned(
                 &d.text,
@@ -401,8 +405,9 @@ impl ParsedRun {
 pub fn run(inputs: &[Input], opts: &Options, progress: impl FnMut(usize) + Send) -> Result<Dedup> {
     let mut stats = Stats::default();
     let t = Instant::now();
-    let (corpus, invalid, bytes) = read_corpus(inputs, opts, progress)?;
-    stats.bytes = bytes;
+    let (corpus, invalid, read) = read_corpus(inputs, opts, progress)?;
+    stats.bytes = read.bytes;
+    stats.skipped = read.skipped;
     stats.timings.push(("read+shingle", t.elapsed()));
     let mut d = cluster_corpus(corpus, opts, stats)?;
     d.invalid = invalid;

@@ -4,6 +4,8 @@
 //! whole corpus is never in memory at once.
 
 use crate::error::{Error, Result};
+use crate::readers::{warc, RecordKind};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -54,7 +56,10 @@ impl Input {
         let mut files = Vec::new();
         for entry in std::fs::read_dir(&path).map_err(|e| Error::io(&path, e))? {
             let p = entry.map_err(|e| Error::io(&path, e))?.path();
-            if p.extension().is_some_and(|x| x == "txt") && p.is_file() {
+            if p.extension()
+                .is_some_and(|x| x == "txt" || x == "html" || x == "htm")
+                && p.is_file()
+            {
                 files.push(p);
             }
         }
@@ -120,6 +125,19 @@ impl Input {
         }
     }
 
+    /// The id a record of `kind` gets when it has none: a story or page file's name without
+    /// its extension, else `file:line`.
+    pub fn fallback_id_for(&self, kind: RecordKind, line: u64) -> String {
+        match (self, kind) {
+            (Input::File(p), RecordKind::Text | RecordKind::Html) => p
+                .file_stem()
+                .unwrap_or(p.as_os_str())
+                .to_string_lossy()
+                .into_owned(),
+            _ => self.fallback_id(line),
+        }
+    }
+
     /// The id a record gets when it has none: `file:line`, or the story file's stem.
     pub fn fallback_id(&self, line: u64) -> String {
         match self {
@@ -144,8 +162,10 @@ pub struct RecordRef {
     pub end: usize,
     /// Index of the input in the list given to [`for_each_chunk`].
     pub input: u32,
-    /// 1-based line number (JSONL) or file number (text folders).
+    /// 1-based line number (JSONL), record number (WARC) or file number (folders).
     pub line: u64,
+    /// How the bytes are read.
+    pub kind: RecordKind,
 }
 
 /// A batch of raw records sharing one buffer.
@@ -155,6 +175,9 @@ pub struct Chunk {
     pub data: Vec<u8>,
     /// The records.
     pub records: Vec<RecordRef>,
+    /// Records passed over because they are not documents (WARC requests, redirects, …),
+    /// by kind.
+    pub skipped: BTreeMap<&'static str, u64>,
 }
 
 impl Chunk {
@@ -166,6 +189,7 @@ impl Chunk {
         Chunk {
             data: Vec::with_capacity(CHUNK_BYTES + CHUNK_BYTES / 4),
             records: Vec::new(),
+            skipped: BTreeMap::new(),
         }
     }
 
@@ -210,8 +234,6 @@ fn unreadable_kind(magic: &[u8]) -> Option<&'static str> {
         "a zip archive; unpack it and name the JSON Lines files inside"
     } else if magic.starts_with(b"PAR1") {
         "a Parquet file, which this version does not read; export it as JSON Lines"
-    } else if magic.starts_with(b"WARC/") {
-        "a WARC file, which this version does not read; extract its article text as JSON Lines"
     } else {
         return None;
     })
@@ -300,6 +322,45 @@ fn read_line_capped(
     }
 }
 
+/// A UTF-8 byte order mark, skipped at the start of JSON Lines.
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// How a file or stream is framed into records.
+#[derive(Debug, PartialEq)]
+enum Stream {
+    /// JSON Lines.
+    Lines,
+    /// WARC or WET records.
+    Warc,
+    /// The whole input is one record of this kind (a story or a page).
+    Whole(RecordKind),
+}
+
+/// Decides how to read an input from its first bytes (after decompression): WARC by its
+/// version line, an HTML page by its markup, JSON Lines when a line starts with `{`, and
+/// otherwise a text story (a file named by itself, as in `dedup stories/*.txt`).
+fn sniff(head: &[u8]) -> Stream {
+    let b = head.strip_prefix(BOM).unwrap_or(head);
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let b = &b[start..];
+    if b.starts_with(b"WARC/") {
+        Stream::Warc
+    } else if b.is_empty()
+        || b.starts_with(b"{")
+        || b.starts_with(b"[")
+        || memchr::memmem::find(b, b"\n{").is_some()
+    {
+        Stream::Lines
+    } else if crate::readers::html::looks_like_html(b) {
+        Stream::Whole(RecordKind::Html)
+    } else {
+        Stream::Whole(RecordKind::Text)
+    }
+}
+
 /// Reads a whole story file, refusing one longer than the record cap.
 pub fn read_capped(path: &Path) -> Result<Vec<u8>> {
     let cap = max_record_bytes();
@@ -328,11 +389,17 @@ pub fn for_each_chunk(inputs: &[Input], mut sink: impl FnMut(Chunk) -> Result<()
                 for (n, f) in files.iter().enumerate() {
                     let start = chunk.data.len();
                     chunk.data.extend_from_slice(&read_capped(f)?);
+                    let kind = if f.extension().is_some_and(|x| x == "txt") {
+                        RecordKind::Text
+                    } else {
+                        RecordKind::Html
+                    };
                     chunk.records.push(RecordRef {
                         start,
                         end: chunk.data.len(),
                         input: i,
                         line: n as u64 + 1,
+                        kind,
                     });
                     if chunk.data.len() >= CHUNK_BYTES {
                         sink(std::mem::replace(&mut chunk, Chunk::with_room()))?;
@@ -345,51 +412,131 @@ pub fn for_each_chunk(inputs: &[Input], mut sink: impl FnMut(Chunk) -> Result<()
                     compressed,
                 } = open_source(input)?;
                 let cap = max_record_bytes();
-                let mut line = 0u64;
-                loop {
-                    let start = chunk.data.len();
-                    let n = match read_line_capped(&mut r, &mut chunk.data, cap) {
-                        Ok(n) => n,
-                        Err(None) => {
+                let damaged = |e: io::Error, at: String| {
+                    if compressed && e.kind() != io::ErrorKind::BrokenPipe {
+                        Error::Corrupt {
+                            path: input.name().into(),
+                            reason: format!("decompressing {at}: {e}"),
+                        }
+                    } else {
+                        Error::io(input.name(), e)
+                    }
+                };
+                let head = r.fill_buf().map_err(|e| damaged(e, "its start".into()))?;
+                match sniff(head) {
+                    Stream::Warc => {
+                        let mut n = 0u64;
+                        loop {
+                            let start = chunk.data.len();
+                            let more =
+                                warc::read_record(&mut r, &mut chunk.data, cap).map_err(|e| {
+                                    if e.kind() == io::ErrorKind::FileTooLarge {
+                                        Error::TooLong {
+                                            place: input.place(n + 1),
+                                            cap,
+                                        }
+                                    } else if e.kind() == io::ErrorKind::InvalidData {
+                                        Error::InvalidRecord {
+                                            place: input.place(n + 1),
+                                            reason: format!("not a WARC record: {e}"),
+                                        }
+                                    } else {
+                                        damaged(e, format!("record {}", n + 1))
+                                    }
+                                })?;
+                            if !more {
+                                break;
+                            }
+                            n += 1;
+                            match warc::Record::split(&chunk.data[start..]).verdict() {
+                                warc::Verdict::Skip(kind) => {
+                                    chunk.data.truncate(start);
+                                    *chunk.skipped.entry(kind).or_default() += 1;
+                                    continue;
+                                }
+                                warc::Verdict::Page | warc::Verdict::Text => {}
+                            }
+                            chunk.records.push(RecordRef {
+                                start,
+                                end: chunk.data.len(),
+                                input: i,
+                                line: n,
+                                kind: RecordKind::Warc,
+                            });
+                            if chunk.data.len() >= CHUNK_BYTES {
+                                sink(std::mem::replace(&mut chunk, Chunk::with_room()))?;
+                            }
+                        }
+                    }
+                    Stream::Whole(kind) => {
+                        // One story or page: the whole input is one record.
+                        let start = chunk.data.len();
+                        r.take(cap as u64 + 1)
+                            .read_to_end(&mut chunk.data)
+                            .map_err(|e| damaged(e, "the file".into()))?;
+                        if chunk.data.len() - start > cap {
                             return Err(Error::TooLong {
-                                place: input.place(line + 1),
+                                place: input.name(),
                                 cap,
-                            })
+                            });
                         }
-                        Err(Some(e)) if compressed && e.kind() != io::ErrorKind::BrokenPipe => {
-                            return Err(Error::Corrupt {
-                                path: input.name().into(),
-                                reason: format!("decompressing after line {line}: {e}"),
-                            })
+                        chunk.records.push(RecordRef {
+                            start,
+                            end: chunk.data.len(),
+                            input: i,
+                            line: 1,
+                            kind,
+                        });
+                    }
+                    Stream::Lines => {
+                        let mut line = 0u64;
+                        loop {
+                            let start = chunk.data.len();
+                            let n = match read_line_capped(&mut r, &mut chunk.data, cap) {
+                                Ok(n) => n,
+                                Err(None) => {
+                                    return Err(Error::TooLong {
+                                        place: input.place(line + 1),
+                                        cap,
+                                    })
+                                }
+                                Err(Some(e)) => {
+                                    return Err(damaged(e, format!("after line {line}")))
+                                }
+                            };
+                            if n == 0 {
+                                break;
+                            }
+                            line += 1;
+                            let mut start = start;
+                            if line == 1 && chunk.data[start..].starts_with(BOM) {
+                                start += BOM.len();
+                            }
+                            let mut end = chunk.data.len();
+                            while end > start && matches!(chunk.data[end - 1], b'\n' | b'\r') {
+                                end -= 1;
+                            }
+                            if chunk.data[start..end].iter().all(u8::is_ascii_whitespace) {
+                                chunk.data.truncate(start);
+                                continue;
+                            }
+                            chunk.records.push(RecordRef {
+                                start,
+                                end,
+                                input: i,
+                                line,
+                                kind: RecordKind::Json,
+                            });
+                            if chunk.data.len() >= CHUNK_BYTES {
+                                sink(std::mem::replace(&mut chunk, Chunk::with_room()))?;
+                            }
                         }
-                        Err(Some(e)) => return Err(Error::io(input.name(), e)),
-                    };
-                    if n == 0 {
-                        break;
-                    }
-                    line += 1;
-                    let mut end = chunk.data.len();
-                    while end > start && matches!(chunk.data[end - 1], b'\n' | b'\r') {
-                        end -= 1;
-                    }
-                    if chunk.data[start..end].iter().all(u8::is_ascii_whitespace) {
-                        chunk.data.truncate(start);
-                        continue;
-                    }
-                    chunk.records.push(RecordRef {
-                        start,
-                        end,
-                        input: i,
-                        line,
-                    });
-                    if chunk.data.len() >= CHUNK_BYTES {
-                        sink(std::mem::replace(&mut chunk, Chunk::with_room()))?;
                     }
                 }
             }
         }
     }
-    if !chunk.records.is_empty() {
+    if !chunk.records.is_empty() || !chunk.skipped.is_empty() {
         sink(chunk)?;
     }
     Ok(())
@@ -489,25 +636,25 @@ mod tests {
     fn lines_keep_their_numbers_and_lose_their_endings() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.jsonl");
-        std::fs::write(&p, b"one\r\n\n  \ntwo\nthree").unwrap();
+        std::fs::write(&p, b"{1}\r\n\n  \n{2}\n{3}").unwrap();
         let got = collect(&[Input::resolve(p.to_str().unwrap()).unwrap()]);
         let lines: Vec<(u64, &[u8])> = got.iter().map(|(_, l, b)| (*l, &b[..])).collect();
-        assert_eq!(lines, vec![(1, &b"one"[..]), (4, b"two"), (5, b"three")]);
+        assert_eq!(lines, vec![(1, &b"{1}"[..]), (4, b"{2}"), (5, b"{3}")]);
     }
 
     #[test]
     fn gzip_and_zstd_are_recognised_by_their_bytes() {
         let dir = tempfile::tempdir().unwrap();
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(b"x\ny\n").unwrap();
+        gz.write_all(b"{x}\n{y}\n").unwrap();
         let gz_path = dir.path().join("no-extension");
         std::fs::write(&gz_path, gz.finish().unwrap()).unwrap();
         let zst_path = dir.path().join("data.jsonl");
-        std::fs::write(&zst_path, zstd::encode_all(&b"z\n"[..], 1).unwrap()).unwrap();
+        std::fs::write(&zst_path, zstd::encode_all(&b"{z}\n"[..], 1).unwrap()).unwrap();
         assert!(is_compressed(&gz_path) && is_compressed(&zst_path));
         let got = collect(&[Input::File(gz_path), Input::File(zst_path)]);
         let recs: Vec<(u32, &[u8])> = got.iter().map(|(i, _, b)| (*i, &b[..])).collect();
-        assert_eq!(recs, vec![(0, &b"x"[..]), (0, b"y"), (1, b"z")]);
+        assert_eq!(recs, vec![(0, &b"{x}"[..]), (0, b"{y}"), (1, b"{z}")]);
     }
 
     #[test]

@@ -54,6 +54,7 @@ pub mod minhash;
 pub mod normalize;
 pub mod output;
 pub mod provenance;
+pub mod readers;
 pub mod report;
 pub mod shingle;
 pub mod story;

@@ -2,7 +2,7 @@
 //! `report`), and learning the corpus's outlet furniture on the way.
 
 use crate::diff::{Furniture, FurnitureLearner};
-use crate::doc::{self, Document, Fields};
+use crate::doc::{Document, Fields};
 use crate::error::{Error, Result};
 use crate::input::{self, Input};
 use std::collections::{HashMap, HashSet};
@@ -26,18 +26,9 @@ pub fn find(inputs: &[Input], fields: &Fields, ids: &HashSet<String>) -> Result<
         for r in &chunk.records {
             let src = &inputs[r.input as usize];
             let raw = chunk.bytes(r);
-            let parsed = if src.is_text_dir() {
-                std::str::from_utf8(raw)
-                    .ok()
-                    .map(|t| doc::parse_text_file(src.fallback_id(r.line), t))
-            } else {
-                doc::parse_json(raw, fields, "").ok().map(|mut d| {
-                    if d.id.is_empty() {
-                        d.id = src.fallback_id(r.line);
-                    }
-                    d
-                })
-            };
+            let parsed =
+                crate::readers::parse(r.kind, raw, fields, || src.fallback_id_for(r.kind, r.line))
+                    .ok();
             if let Some(d) = &parsed {
                 learner.add(d.source.as_deref(), &d.text);
             }

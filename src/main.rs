@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         Command::Diff(a) => cmd::diff::run(a),
         Command::Story(a) => cmd::story::run(a),
         Command::Report(a) => cmd::report::run(a),
+        Command::Convert(a) => cmd::convert::run(a),
         Command::Eval(a) => cmd::eval::run(a),
         Command::Index(a) => match a.command {
             IndexCommand::Add(a) => cmd::index::add(a),

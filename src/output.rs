@@ -279,6 +279,64 @@ fn stdin_key() -> Option<(u64, u64)> {
     None
 }
 
+/// What [`write_documents`] did.
+#[derive(Debug, Default)]
+pub struct Converted {
+    /// Documents written.
+    pub documents: usize,
+    /// Records left out as invalid (with `skip_invalid`), with their place and reason.
+    pub invalid: Vec<crate::dedup::Invalid>,
+    /// Records that are not documents, by kind.
+    pub skipped: std::collections::BTreeMap<&'static str, u64>,
+}
+
+/// Writes every document of `inputs` as the pipeline reads it, one JSON record a line
+/// (`{"id", "url", "source", "date", "title", "text"}`), in input order: what `dedup` sees of
+/// a WARC record or an HTML page. Records are parsed in parallel a chunk at a time.
+pub fn write_documents(
+    inputs: &[Input],
+    fields: &crate::doc::Fields,
+    skip_invalid: bool,
+    out: &mut impl Write,
+) -> Result<Converted> {
+    let mut done = Converted::default();
+    input::for_each_chunk_threaded(inputs, |chunk| {
+        for (k, n) in &chunk.skipped {
+            *done.skipped.entry(*k).or_insert(0) += n;
+        }
+        let lines: Vec<std::result::Result<Vec<u8>, (String, String)>> = chunk
+            .records
+            .par_iter()
+            .map(|r| {
+                let src = &inputs[r.input as usize];
+                let d = crate::readers::parse(r.kind, chunk.bytes(r), fields, || {
+                    src.fallback_id_for(r.kind, r.line)
+                })
+                .map_err(|why| (src.place(r.line), why))?;
+                let mut line = serde_json::to_vec(&crate::readers::to_json(&d))
+                    .expect("a document serializes");
+                line.push(b'\n');
+                Ok(line)
+            })
+            .collect();
+        for line in lines {
+            match line {
+                Ok(bytes) => {
+                    out.write_all(&bytes)
+                        .map_err(|e| Error::io("<output>", e))?;
+                    done.documents += 1;
+                }
+                Err((place, reason)) if skip_invalid => {
+                    done.invalid.push(crate::dedup::Invalid { place, reason })
+                }
+                Err((place, reason)) => return Err(Error::InvalidRecord { place, reason }),
+            }
+        }
+        Ok(())
+    })?;
+    Ok(done)
+}
+
 #[derive(Serialize)]
 struct Row<'a> {
     id: &'a str,
@@ -391,7 +449,12 @@ impl KeepTarget {
 /// Writes the kept version of every story exactly as it was read: JSON Lines records to a
 /// file, text-folder stories as files in a folder. Reads the inputs again. Returns how many
 /// were kept and what [`commit`] moves into place.
-pub fn write_kept(d: &Dedup, inputs: &[Input], keep: KeepTarget) -> Result<(usize, Vec<Staged>)> {
+pub fn write_kept(
+    d: &Dedup,
+    inputs: &[Input],
+    fields: &crate::doc::Fields,
+    keep: KeepTarget,
+) -> Result<(usize, Vec<Staged>)> {
     let mut wanted: Vec<(u32, u64)> = d
         .corpus
         .docs
@@ -424,7 +487,23 @@ pub fn write_kept(d: &Dedup, inputs: &[Input], keep: KeepTarget) -> Result<(usiz
         for r in &chunk.records {
             if next.peek() == Some(&&(r.input, r.line)) {
                 next.next();
-                sink.write_all(chunk.bytes(r))
+                let written = if r.kind == crate::readers::RecordKind::Json {
+                    sink.write_all(chunk.bytes(r))
+                } else {
+                    // Pages, WARC records and story files named one by one are kept as the
+                    // documents wiretrace read from them, one JSON record each.
+                    let src = &inputs[r.input as usize];
+                    let d = crate::readers::parse(r.kind, chunk.bytes(r), fields, || {
+                        src.fallback_id_for(r.kind, r.line)
+                    })
+                    .map_err(|reason| Error::InvalidRecord {
+                        place: src.place(r.line),
+                        reason,
+                    })?;
+                    serde_json::to_writer(&mut sink, &crate::readers::to_json(&d))
+                        .map_err(std::io::Error::from)
+                };
+                written
                     .and_then(|_| sink.write_all(b"\n"))
                     .map_err(|e| Error::io(&name, e))?;
             }

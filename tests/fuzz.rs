@@ -135,6 +135,36 @@ fn jsonl() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+/// WARC and WET streams: records of every type, HTTP responses with and without HTML,
+/// lengths that lie, pages of junk markup.
+fn warc() -> impl Strategy<Value = Vec<u8>> {
+    let kind = "(response|resource|conversion|request|metadata|revisit|warcinfo|[a-z]{0,8})";
+    let http = prop_oneof![
+        (
+            100u16..600,
+            prop::option::of("(text/html|text/plain|image/png)(; charset=[a-z0-9-]{0,12})?")
+        )
+            .prop_map(|(st, ct)| match ct {
+                Some(ct) => format!("HTTP/1.1 {st} X\r\nContent-Type: {ct}\r\n\r\n"),
+                None => format!("HTTP/1.1 {st} X\r\n\r\n"),
+            }),
+        Just(String::new()),
+        "\\PC{0,20}",
+    ];
+    let body = prop_oneof![
+        texty().prop_map(|t| format!("<html><head><title>{t}</title></head><body><article><p>{t}</p><p>{t}</p></article></body></html>")),
+        texty(),
+        "(<[a-z]{1,6}( [a-z]{1,5}=\"[^\"]{0,8}\")?>|</[a-z]{1,6}>|[a-z ]{1,9}){0,40}",
+    ];
+    let record = (kind, http, body, -3i64..3, any::<bool>()).prop_map(|(k, h, b, skew, uri)| {
+        let block = format!("{h}{b}");
+        let len = (block.len() as i64 + skew).max(0);
+        let uri = if uri { "WARC-Target-URI: https://www.example.com/a\r\n" } else { "" };
+        format!("WARC/1.0\r\nWARC-Type: {k}\r\nWARC-Record-ID: <urn:x>\r\n{uri}Content-Length: {len}\r\n\r\n{block}\r\n\r\n")
+    });
+    prop::collection::vec(record, 0..5).prop_map(|v| v.concat().into_bytes())
+}
+
 #[derive(Debug, Clone)]
 enum Wrap {
     Plain,
@@ -214,7 +244,8 @@ fn readers_end_in_documents_or_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("in");
     let mut r = runner(300);
-    r.run(&(jsonl(), wrap(), any::<bool>()), |(bytes, w, skip)| {
+    let input = prop_oneof![3 => jsonl(), 1 => warc()];
+    r.run(&(input, wrap(), any::<bool>()), |(bytes, w, skip)| {
         CASES.fetch_add(1, Ordering::Relaxed);
         std::fs::write(&path, wrapped(&bytes, &w)).unwrap();
         LARGEST.store(0, Ordering::Relaxed);

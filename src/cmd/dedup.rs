@@ -58,7 +58,7 @@ pub fn run(a: DedupArgs) -> Outcome {
     let mut staged = vec![sink.stage()?];
     let kept = match keep {
         Some(target) => {
-            let (n, files) = output::write_kept(&d, &inputs, target)?;
+            let (n, files) = output::write_kept(&d, &inputs, &opts.fields, target)?;
             staged.extend(files);
             Some(n)
         }
@@ -101,6 +101,13 @@ fn print_summary(
         if d.invalid.len() > 10 {
             note!("    … and {} more", d.invalid.len() - 10);
         }
+    }
+    if !s.skipped.is_empty() {
+        let kinds: Vec<String> = s.skipped.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        note!(
+            "  records that are not documents, passed over: {}",
+            kinds.join(", ")
+        );
     }
     if s.empty > 0 {
         note!("  empty texts left out of clustering: {}", s.empty);

@@ -3,6 +3,7 @@
 //! the worker threads, and the summary lines.
 
 pub mod check;
+pub mod convert;
 pub mod dedup;
 pub mod diff;
 pub mod eval;

@@ -362,9 +362,10 @@ impl Index {
         let opts = self.params.options(base)?;
         let tx = self.conn.unchecked_transaction().map_err(db(&self.path))?;
         let t = Instant::now();
-        let (corpus, invalid, bytes) = dedup::read_corpus(inputs, &opts, progress)?;
+        let (corpus, invalid, read) = dedup::read_corpus(inputs, &opts, progress)?;
         let stats = Stats {
-            bytes,
+            bytes: read.bytes,
+            skipped: read.skipped,
             timings: vec![("read+shingle", t.elapsed())],
             ..Stats::default()
         };
@@ -448,7 +449,7 @@ pub fn add(
     };
     let mut report = AddReport::default();
     let t = Instant::now();
-    let (corpus, invalid, bytes) = dedup::read_corpus(inputs, &opts, progress)?;
+    let (corpus, invalid, read) = dedup::read_corpus(inputs, &opts, progress)?;
     report.read = corpus.len();
     report.invalid = invalid;
     // Into an empty index (a first add) nothing is indexed yet: no lookup per document.
@@ -472,7 +473,8 @@ pub fn add(
         corpus
     };
     let stats = Stats {
-        bytes,
+        bytes: read.bytes,
+        skipped: read.skipped,
         timings: vec![("read+shingle", t.elapsed())],
         ..Stats::default()
     };

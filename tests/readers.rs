@@ -1,0 +1,272 @@
+//! Real dumps in: WARC and WET crawls, HTML pages, story files named one by one, a byte order
+//! mark, and `convert`. The development crawl's accuracy targets run when `../shared/eval` is
+//! present (CI has it) and say so when it is not.
+
+mod common;
+
+use common::{s, wiretrace};
+use predicates::prelude::*;
+use std::path::{Path, PathBuf};
+
+fn dev(name: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/eval/dev")
+        .join(name);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("skipped: {} is absent", p.display());
+        None
+    }
+}
+
+/// Dedup rows of `input` scored against the crawl's truth: (rows, F1).
+fn crawl_f1(input: &Path) -> (usize, f64) {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = dir.path().join("rows.jsonl");
+    wiretrace()
+        .args(["dedup", s(input), "-o", s(&rows), "-q"])
+        .assert()
+        .success();
+    let n = std::fs::read_to_string(&rows).unwrap().lines().count();
+    let truth = dev("crawl_dev.truth.jsonl").unwrap();
+    let out = wiretrace()
+        .args(["eval", "--truth", s(&truth), s(&rows), "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    (n, v["f1"].as_f64().unwrap())
+}
+
+#[test]
+fn the_dev_crawl_as_warc_and_as_wet() {
+    let (Some(warc), Some(wet)) = (dev("crawl_dev.warc.gz"), dev("crawl_dev.wet.gz")) else {
+        return;
+    };
+    // One row per document (174 pages), none for requests, metadata, redirects, errors.
+    let (rows, f1) = crawl_f1(&warc);
+    assert_eq!(rows, 174);
+    assert!(f1 >= 0.97, "WARC F1 {f1}");
+    let (rows, f1) = crawl_f1(&wet);
+    assert_eq!(rows, 174);
+    assert!(f1 >= 0.95, "WET F1 {f1}");
+    // The summary says what was passed over.
+    wiretrace()
+        .args(["dedup", s(&warc), "-o", "/dev/null"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("89 request").and(predicate::str::contains("1 redirect")));
+}
+
+fn warc_record(kind: &str, id: &str, uri: &str, block: &str) -> String {
+    format!(
+        "WARC/1.0\r\nWARC-Type: {kind}\r\nWARC-Record-ID: {id}\r\nWARC-Target-URI: {uri}\r\nWARC-Date: 2024-05-01T08:00:00Z\r\nContent-Length: {}\r\n\r\n{block}\r\n\r\n",
+        block.len()
+    )
+}
+
+fn page(title: &str, body: &str) -> String {
+    let nav: String = (0..20)
+        .map(|i| format!("<a href='/s{i}'>Section {i}</a> "))
+        .collect();
+    let paras: String = body.split("\n\n").map(|p| format!("<p>{p}</p>")).collect();
+    format!("<!DOCTYPE html><html><head><title>{title} | The Gazette</title><meta property='article:published_time' content='2024-04-30T12:00:00Z'></head><body><nav>{nav}</nav><article>{paras}</article><footer>Subscribe to The Gazette</footer></body></html>")
+}
+
+/// Five paragraphs of words drawn from a generator seeded by the topic: two topics share
+/// no sentences.
+fn story(topic: &str) -> String {
+    const WORDS: [&str; 24] = [
+        "council", "harbour", "ferry", "budget", "school", "river", "market", "police", "station",
+        "museum", "festival", "storm", "bridge", "library", "mayor", "court", "hospital",
+        "airport", "factory", "election", "garden", "theatre", "road", "tower",
+    ];
+    let mut x = topic.bytes().fold(1469598103934665603u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(1099511628211)
+    });
+    (0..5)
+        .map(|i| {
+            let words: Vec<&str> = (0..30)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    WORDS[(x % 24) as usize]
+                })
+                .collect();
+            format!("Paragraph {i} about {topic}: {}.", words.join(" "))
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+#[test]
+fn a_small_warc_gives_documents_ids_outlets_dates_and_kept_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = |t: &str, b: &str| {
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{}",
+            page(t, b)
+        )
+    };
+    let mut warc = String::new();
+    warc += &warc_record("warcinfo", "<urn:uuid:0>", "", "software: test");
+    warc += &warc_record(
+        "request",
+        "<urn:uuid:1>",
+        "https://www.gazette.example/a",
+        "GET /a HTTP/1.1\r\n\r\n",
+    );
+    warc += &warc_record(
+        "response",
+        "<urn:uuid:2>",
+        "https://www.gazette.example/a",
+        &html("Bridge plan", &story("bridge")),
+    );
+    warc += &warc_record(
+        "response",
+        "<urn:uuid:3>",
+        "https://other.example/b",
+        &html("Bridge plan approved", &story("bridge")),
+    );
+    warc += &warc_record(
+        "response",
+        "<urn:uuid:4>",
+        "https://www.gazette.example/c",
+        &html("Library hours", &story("library")),
+    );
+    warc += &warc_record(
+        "response",
+        "<urn:uuid:5>",
+        "https://www.gazette.example/d",
+        "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\n<p>gone</p>",
+    );
+    // Gzip member per record, as Common Crawl writes them.
+    let mut gz = Vec::new();
+    for rec in warc.split_inclusive("\r\n\r\n\r\n") {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(rec.as_bytes()).unwrap();
+        gz.extend(e.finish().unwrap());
+    }
+    let path = dir.path().join("crawl.bin");
+    std::fs::write(&path, gz).unwrap();
+    let out = wiretrace().args(["dedup", s(&path)]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["<urn:uuid:2>", "<urn:uuid:3>", "<urn:uuid:4>"]);
+    assert_eq!(rows[1]["cluster"], "<urn:uuid:2>");
+    assert_eq!(rows[2]["cluster"], "<urn:uuid:4>");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("1 HTTP error") && err.contains("1 request") && err.contains("1 warcinfo"),
+        "{err}"
+    );
+    // convert shows what was read: text without the chrome, outlet, date and title.
+    let conv = wiretrace()
+        .args(["convert", s(&path), "-q"])
+        .output()
+        .unwrap();
+    let first: serde_json::Value = serde_json::from_str(
+        String::from_utf8(conv.stdout)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(first["source"], "gazette.example");
+    assert_eq!(first["title"], "Bridge plan");
+    assert_eq!(first["date"], "2024-04-30T12:00:00Z");
+    let text = first["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("Paragraph 0 about bridge")
+            && !text.contains("Section 3")
+            && !text.contains("Subscribe"),
+        "{text}"
+    );
+    assert_eq!(text.matches("\n\n").count(), 4);
+    // --keep writes the kept versions as those documents.
+    let kept = dir.path().join("kept.jsonl");
+    wiretrace()
+        .args(["dedup", s(&path), "--keep", s(&kept), "-q"])
+        .assert()
+        .success();
+    let kept = std::fs::read_to_string(&kept).unwrap();
+    assert_eq!(kept.lines().count(), 2);
+    assert!(kept
+        .lines()
+        .all(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["text"].is_string()));
+}
+
+#[test]
+fn story_and_page_files_named_one_by_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.txt");
+    let b = dir.path().join("b.txt");
+    let c = dir.path().join("c.html");
+    std::fs::write(&a, format!("date 2020-11-05 By Ann\n{}", story("harbour"))).unwrap();
+    std::fs::write(&b, story("harbour")).unwrap();
+    std::fs::write(&c, page("Harbour", &story("harbour"))).unwrap();
+    let out = wiretrace()
+        .args(["dedup", s(&a), s(&b), s(&c), "-q"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["a", "b", "c"]);
+    assert!(rows.iter().all(|r| r["cluster"] == "a"), "{text}");
+}
+
+#[test]
+fn a_byte_order_mark_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bom.jsonl");
+    std::fs::write(
+        &p,
+        "\u{feff}{\"id\":\"x\",\"text\":\"a story\"}\n{\"id\":\"y\",\"text\":\"another\"}\n",
+    )
+    .unwrap();
+    wiretrace()
+        .args(["dedup", s(&p), "-q"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("\"id\":\"x\"").and(predicate::str::contains("\"id\":\"y\"")),
+        );
+}
+
+#[test]
+fn a_damaged_warc_names_its_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.warc");
+    let good = warc_record("warcinfo", "<urn:uuid:0>", "", "x");
+    std::fs::write(
+        &p,
+        format!("{good}WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 5000\r\n\r\nshort"),
+    )
+    .unwrap();
+    wiretrace()
+        .args(["dedup", s(&p)])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.warc:2").and(predicate::str::contains("cut short")));
+}

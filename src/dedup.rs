@@ -155,6 +155,10 @@ pub struct Stats {
     /// Records passed over because they are not documents (WARC requests, redirects, …),
     /// by kind.
     pub skipped: std::collections::BTreeMap<&'static str, u64>,
+    /// Versions whose date no known form reads (they are undated).
+    pub unreadable_dates: usize,
+    /// The first few of them: place and the date as written.
+    pub unreadable_date_examples: Vec<String>,
     /// Time per stage.
     pub timings: Vec<(&'static str, Duration)>,
 }
@@ -166,6 +170,10 @@ pub struct ReadStats {
     pub bytes: u64,
     /// Records passed over, by kind.
     pub skipped: std::collections::BTreeMap<&'static str, u64>,
+    /// Versions whose date no known form reads (they are undated).
+    pub unreadable_dates: usize,
+    /// The first few of them: place and the date as written.
+    pub unreadable_date_examples: Vec<String>,
 }
 
 /// The result of a dedup run.
@@ -212,6 +220,7 @@ pub fn read_corpus(
         .sum();
     corpus.reserve_shingles(((plain_bytes * 7 / 10) >> opts.sample) as usize);
     let mut invalid = Vec::new();
+    let (mut unreadable_dates, mut unreadable_date_examples) = (0, Vec::new());
     // Ids seen so far, by a hash of the id (the id itself is in the corpus): no second copy
     // of every id.
     let mut seen: HashMap<u64, u32> = HashMap::new();
@@ -246,6 +255,7 @@ pub fn read_corpus(
                 let place = || inputs[r.input as usize].place(r.line);
                 let Parsed {
                     mut info,
+                    unreadable_date,
                     set_end,
                     at_end,
                     name_end,
@@ -265,6 +275,12 @@ pub fn read_corpus(
                         })
                     }
                 };
+                if let Some(date) = unreadable_date {
+                    unreadable_dates += 1;
+                    if unreadable_date_examples.len() < 5 {
+                        unreadable_date_examples.push(format!("{}: {date:?}", place()));
+                    }
+                }
                 let set = &run.sets[std::mem::replace(&mut set_from, set_end)..set_end];
                 let at = &run.at[std::mem::replace(&mut at_from, at_end)..at_end];
                 let name =
@@ -319,13 +335,23 @@ pub fn read_corpus(
     if let Some((records, parsed)) = pending {
         push(records, parsed)?;
     }
-    Ok((corpus, invalid, ReadStats { bytes, skipped }))
+    Ok((
+        corpus,
+        invalid,
+        ReadStats {
+            bytes,
+            skipped,
+            unreadable_dates,
+            unreadable_date_examples,
+        },
+    ))
 }
 
 /// A record parsed and shingled: its metadata, and where its set, positions and outlet name
 /// end in its [`ParsedRun`]'s arrays (each starts where the record before ends).
 struct Parsed {
     info: DocInfo,
+    unreadable_date: Option<String>,
     set_end: usize,
     at_end: usize,
     name_end: Option<usize>,
@@ -385,6 +411,7 @@ impl ParsedRun {
             self.names.len()
         });
         Ok(Parsed {
+            unreadable_date: d.unreadable_date,
             info: DocInfo {
                 id: d.id,
                 date: d.date,
@@ -408,6 +435,8 @@ pub fn run(inputs: &[Input], opts: &Options, progress: impl FnMut(usize) + Send)
     let (corpus, invalid, read) = read_corpus(inputs, opts, progress)?;
     stats.bytes = read.bytes;
     stats.skipped = read.skipped;
+    stats.unreadable_dates = read.unreadable_dates;
+    stats.unreadable_date_examples = read.unreadable_date_examples;
     stats.timings.push(("read+shingle", t.elapsed()));
     let mut d = cluster_corpus(corpus, opts, stats)?;
     d.invalid = invalid;

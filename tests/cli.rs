@@ -276,10 +276,6 @@ fn missing_text_wrong_types_and_bad_dates_are_named() {
     for (content, expect) in [
         (&b"{\"id\":\"a\"}\n"[..], "no \"text\" field"),
         (b"{\"id\":\"a\",\"text\":42}\n", "\"text\" is a number"),
-        (
-            b"{\"id\":\"a\",\"text\":\"x\",\"date\":\"last week\"}\n",
-            "RFC 3339",
-        ),
         (b"[1,2]\n", "expected a JSON object"),
     ] {
         let f = write(dir.path(), "in.jsonl", content);
@@ -290,6 +286,31 @@ fn missing_text_wrong_types_and_bad_dates_are_named() {
             .stderr(predicate::str::contains("in.jsonl:1"))
             .stderr(predicate::str::contains(expect));
     }
+}
+
+/// A date no known form reads leaves the version undated: counted and named, never fatal,
+/// and the row is still there.
+#[test]
+fn unreadable_dates_are_counted_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "in.jsonl",
+        b"{\"id\":\"a\",\"text\":\"x\",\"date\":\"31-MAR-1987 605:12:19.12\"}\n{\"id\":\"b\",\"text\":\"y\",\"date\":\"Mon, 06 Jan 2025 14:12:00 GMT\"}\n{\"id\":\"c\",\"text\":\"z\",\"date\":\"last week\"}\n",
+    );
+    let out = wiretrace()
+        .args(["dedup", f.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(rows(&out.stdout).len(), 3);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("dates no known form reads (those versions are undated): 2")
+            && err.contains("in.jsonl:1: \"31-MAR-1987 605:12:19.12\"")
+            && err.contains("in.jsonl:3: \"last week\""),
+        "{err}"
+    );
 }
 
 #[test]

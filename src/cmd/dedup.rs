@@ -109,6 +109,13 @@ fn print_summary(
             kinds.join(", ")
         );
     }
+    if s.unreadable_dates > 0 {
+        note!(
+            "  dates no known form reads (those versions are undated): {}, first {}",
+            s.unreadable_dates,
+            s.unreadable_date_examples.join("; ")
+        );
+    }
     if s.empty > 0 {
         note!("  empty texts left out of clustering: {}", s.empty);
     }

@@ -63,9 +63,22 @@ pub struct FieldArgs {
     /// JSON key of the id.
     #[arg(long, default_value = "id")]
     pub id_field: String,
-    /// JSON key of the text.
+    /// JSON key of the text (at its default, news-please's `maintext` is read too).
     #[arg(long, default_value = "text")]
     pub text_field: String,
+    /// JSON key of the headline.
+    #[arg(long, default_value = "title")]
+    pub title_field: String,
+    /// JSON key of the outlet (at its default, `source_domain` and `domain` are read too;
+    /// without an outlet, the URL's host is one).
+    #[arg(long, default_value = "source")]
+    pub source_field: String,
+    /// JSON key of the publication date (at its default, `date_publish` is read too).
+    #[arg(long, default_value = "date")]
+    pub date_field: String,
+    /// JSON key of the URL.
+    #[arg(long, default_value = "url")]
+    pub url_field: String,
 }
 
 impl FieldArgs {
@@ -74,6 +87,10 @@ impl FieldArgs {
         Fields {
             id: self.id_field.clone(),
             text: self.text_field.clone(),
+            title: self.title_field.clone(),
+            source: self.source_field.clone(),
+            date: self.date_field.clone(),
+            url: self.url_field.clone(),
         }
     }
 }

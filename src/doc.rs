@@ -23,13 +23,25 @@ pub struct Document {
     pub unreadable_date: Option<String>,
 }
 
-/// The JSON keys that hold each field (`--id-field`, `--text-field`).
+/// The JSON keys that hold each field (`--id-field`, `--text-field`, …).
+///
+/// A field left at its default name also answers to the names of known dump layouts, so
+/// they read without flags: news-please's `maintext`, `date_publish` and `source_domain`,
+/// and Hugging Face `cc_news`'s `domain`. The default name wins when a record has both.
 #[derive(Debug, Clone)]
 pub struct Fields {
     /// Key of the id (default `id`).
     pub id: String,
     /// Key of the text (default `text`).
     pub text: String,
+    /// Key of the headline (default `title`).
+    pub title: String,
+    /// Key of the outlet (default `source`; without one, the URL's host is the outlet).
+    pub source: String,
+    /// Key of the publication date (default `date`).
+    pub date: String,
+    /// Key of the URL (default `url`).
+    pub url: String,
 }
 
 impl Default for Fields {
@@ -37,7 +49,21 @@ impl Default for Fields {
         Fields {
             id: "id".into(),
             text: "text".into(),
+            title: "title".into(),
+            source: "source".into(),
+            date: "date".into(),
+            url: "url".into(),
         }
+    }
+}
+
+/// Other names of a field in known layouts, used while the field keeps its default name.
+fn aliases(default: &str) -> &'static [&'static str] {
+    match default {
+        "text" => &["maintext"],
+        "date" => &["date_publish"],
+        "source" => &["source_domain", "domain"],
+        _ => &[],
     }
 }
 
@@ -101,30 +127,36 @@ enum Key {
 
 struct KeySeed<'f>(&'f Fields);
 impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
-    type Value = Key;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
+    type Value = (Key, bool);
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(Key, bool), D::Error> {
         d.deserialize_str(self)
     }
 }
 impl Visitor<'_> for KeySeed<'_> {
-    type Value = Key;
+    type Value = (Key, bool);
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a key")
     }
-    fn visit_str<E: de::Error>(self, k: &str) -> Result<Key, E> {
-        Ok(if k == self.0.id {
-            Key::Id
-        } else if k == self.0.text {
-            Key::Text
-        } else {
-            match k {
-                "title" => Key::Title,
-                "source" => Key::Source,
-                "date" => Key::Date,
-                "url" => Key::Url,
-                _ => Key::Other,
+    /// The field a key holds, and whether it is an alias (a known layout's name).
+    fn visit_str<E: de::Error>(self, k: &str) -> Result<(Key, bool), E> {
+        let f = self.0;
+        let named = [
+            (Key::Id, &f.id, "id"),
+            (Key::Text, &f.text, "text"),
+            (Key::Title, &f.title, "title"),
+            (Key::Source, &f.source, "source"),
+            (Key::Date, &f.date, "date"),
+            (Key::Url, &f.url, "url"),
+        ];
+        for (key, name, default) in named {
+            if k == name {
+                return Ok((key, false));
             }
-        })
+            if name == default && aliases(default).contains(&k) {
+                return Ok((key, true));
+            }
+        }
+        Ok((Key::Other, false))
     }
 }
 
@@ -187,10 +219,16 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
         let mut doc = Document::default();
         let mut text = None;
         let mut problem = None;
-        while let Some(key) = map.next_key_seed(KeySeed(self.fields))? {
-            if let Key::Other = key {
+        // Fields set from their own key, which an alias must not overwrite.
+        let mut primary = [false; 6];
+        while let Some((key, alias)) = map.next_key_seed(KeySeed(self.fields))? {
+            let slot = key as usize;
+            if matches!(key, Key::Other) || (alias && primary[slot]) {
                 map.next_value::<IgnoredAny>()?;
                 continue;
+            }
+            if !alias {
+                primary[slot] = true;
             }
             if let Key::Id = key {
                 // The id's exact text: a number id keeps every digit (`18446744073709551617`
@@ -212,10 +250,10 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
             let name = match key {
                 Key::Id => &self.fields.id,
                 Key::Text => &self.fields.text,
-                Key::Title => "title",
-                Key::Source => "source",
-                Key::Date => "date",
-                _ => "url",
+                Key::Title => &self.fields.title,
+                Key::Source => &self.fields.source,
+                Key::Date => &self.fields.date,
+                _ => &self.fields.url,
             };
             let s = match (key, value) {
                 (_, Scalar::Null) => continue,
@@ -236,7 +274,10 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
                 Key::Source => doc.source = Some(s),
                 Key::Url => doc.url = Some(s),
                 Key::Date => match crate::date::parse(&s) {
-                    Some(t) => doc.date = Some(t),
+                    Some(t) => {
+                        doc.date = Some(t);
+                        doc.unreadable_date = None;
+                    }
                     None => doc.unreadable_date = Some(s),
                 },
                 Key::Other => unreachable!("skipped above"),
@@ -248,6 +289,10 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
         match text {
             Some(t) => {
                 doc.text = t;
+                // The outlet, where the record names none, is the URL's host.
+                if doc.source.is_none() {
+                    doc.source = doc.url.as_deref().and_then(crate::readers::warc::host);
+                }
                 Ok(Ok(doc))
             }
             None => Ok(Err(FieldError(format!(
@@ -327,6 +372,7 @@ mod tests {
         let f = Fields {
             id: "doc_id".into(),
             text: "body".into(),
+            ..Fields::default()
         };
         let d = parse_json(br#"{"doc_id":-17,"body":"x"}"#, &f, "f:1").unwrap();
         assert_eq!(d.id, "-17");
@@ -346,6 +392,50 @@ mod tests {
         assert!(e.contains("is a boolean"), "{e}");
         let d = parse_json(br#"{"body":"x","id":"ignored"}"#, &f, "f:9").unwrap();
         assert_eq!(d.id, "f:9");
+    }
+
+    #[test]
+    fn known_layouts_read_without_flags() {
+        let f = Fields::default();
+        // news-please
+        let d = parse_json(
+            br#"{"maintext":"Body","date_publish":"2025-01-06 14:12:00","source_domain":"bbc.co.uk","title":"T","url":"https://www.bbc.co.uk/x"}"#,
+            &f,
+            "f:1",
+        )
+        .unwrap();
+        assert_eq!(d.text, "Body");
+        assert_eq!(d.source.as_deref(), Some("bbc.co.uk"));
+        assert_eq!(d.date, crate::date::parse("2025-01-06T14:12:00Z"));
+        // cc_news; and the default name wins over an alias, in either order.
+        let d = parse_json(br#"{"text":"A","maintext":"B","domain":"x.org"}"#, &f, "").unwrap();
+        assert_eq!((d.text.as_str(), d.source.as_deref()), ("A", Some("x.org")));
+        let d = parse_json(br#"{"maintext":"B","text":"A"}"#, &f, "").unwrap();
+        assert_eq!(d.text, "A");
+        // No outlet: the URL's host.
+        let d = parse_json(br#"{"text":"A","url":"https://www.example.com/a"}"#, &f, "").unwrap();
+        assert_eq!(d.source.as_deref(), Some("example.com"));
+        // A renamed field no longer answers to aliases.
+        let g = Fields {
+            text: "body".into(),
+            ..Fields::default()
+        };
+        assert!(parse_json(br#"{"maintext":"B"}"#, &g, "").is_err());
+        let g = Fields {
+            title: "headline".into(),
+            date: "published".into(),
+            ..Fields::default()
+        };
+        let d = parse_json(
+            br#"{"text":"A","headline":"H","published":"2020-01-02","title":"no"}"#,
+            &g,
+            "",
+        )
+        .unwrap();
+        assert_eq!(
+            (d.title.as_deref(), d.date),
+            (Some("H"), crate::date::parse("2020-01-02"))
+        );
     }
 
     #[test]

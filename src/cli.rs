@@ -468,7 +468,7 @@ pub struct IndexArgs {
 #[derive(Debug, Subcommand)]
 pub enum IndexCommand {
     /// Add documents (created when missing; ids already indexed are skipped and counted).
-    Add(IndexAddArgs),
+    Add(Box<IndexAddArgs>),
     /// Documents, stories, parameters and size on disk.
     Stats(IndexStatsArgs),
     /// Remove documents by id.

@@ -44,7 +44,7 @@ fn main() -> ExitCode {
         Command::Convert(a) => cmd::convert::run(a),
         Command::Eval(a) => cmd::eval::run(a),
         Command::Index(a) => match a.command {
-            IndexCommand::Add(a) => cmd::index::add(a),
+            IndexCommand::Add(a) => cmd::index::add(*a),
             IndexCommand::Stats(a) => cmd::index::stats(a),
             IndexCommand::Remove(a) => cmd::index::remove(a),
             IndexCommand::Compact(a) => cmd::index::compact(a),

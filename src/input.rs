@@ -45,36 +45,88 @@ pub fn max_record_bytes() -> usize {
 impl Input {
     /// Resolves a command-line argument: `-` is stdin, a folder is a text folder, else a file.
     pub fn resolve(arg: &str) -> Result<Input> {
+        let mut all = Input::resolve_many(arg)?;
+        match all.len() {
+            1 => Ok(all.remove(0)),
+            _ => Err(Error::Usage(format!(
+                "{arg}: is a folder of data files; read it with Input::resolve_many"
+            ))),
+        }
+    }
+
+    /// Resolves one argument into the inputs it names: `-` is stdin, a file is itself, and a
+    /// folder is walked recursively in sorted path order: its data files (JSON Lines, WARC,
+    /// WET, compressed or not) each one input, then its `.txt` stories and `.html` pages
+    /// together as one. A folder with nothing readable is an error that says what it holds.
+    pub fn resolve_many(arg: &str) -> Result<Vec<Input>> {
         if arg == "-" {
-            return Ok(Input::Stdin);
+            return Ok(vec![Input::Stdin]);
         }
         let path = PathBuf::from(arg);
         let meta = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
         if !meta.is_dir() {
-            return Ok(Input::File(path));
+            return Ok(vec![Input::File(path)]);
         }
-        let mut files = Vec::new();
-        for entry in std::fs::read_dir(&path).map_err(|e| Error::io(&path, e))? {
-            let p = entry.map_err(|e| Error::io(&path, e))?.path();
-            if p.extension()
-                .is_some_and(|x| x == "txt" || x == "html" || x == "htm")
-                && p.is_file()
-            {
-                files.push(p);
+        let mut all = Vec::new();
+        walk(&path, &mut all)?;
+        all.sort();
+        let (mut data, mut pages, mut other) = (Vec::new(), Vec::new(), BTreeMap::new());
+        for p in all {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_lowercase())
+                .unwrap_or_default();
+            let ext = name
+                .rsplit_once('.')
+                .map(|(_, e)| e.to_string())
+                .unwrap_or_default();
+            match ext.as_str() {
+                "txt" | "html" | "htm" => pages.push(p),
+                "jsonl" | "ndjson" | "json" | "warc" | "wet" | "gz" | "zst" | "zstd" => {
+                    data.push(p)
+                }
+                _ => {
+                    *other
+                        .entry(if ext.is_empty() {
+                            "(no extension)".to_string()
+                        } else {
+                            format!(".{ext}")
+                        })
+                        .or_insert(0usize) += 1
+                }
             }
         }
-        files.sort();
-        Ok(Input::Dir(path, files))
+        if data.is_empty() && pages.is_empty() {
+            let found: usize = other.values().sum();
+            let kinds: Vec<String> = other.iter().map(|(k, n)| format!("{k} ({n})")).collect();
+            return Err(Error::Usage(if found == 0 {
+                format!(
+                    "{}: the folder holds no files; name a folder of stories, pages or dumps",
+                    path.display()
+                )
+            } else {
+                format!(
+                    "{}: {found} file(s), none of a readable kind: {}. wiretrace reads .txt stories, .html pages, and JSON Lines, WARC and WET files (.jsonl, .json, .warc, .wet, compressed .gz or .zst)",
+                    path.display(),
+                    kinds.join(", ")
+                )
+            }));
+        }
+        let mut inputs: Vec<Input> = data.into_iter().map(Input::File).collect();
+        if !pages.is_empty() {
+            inputs.push(Input::Dir(path, pages));
+        }
+        Ok(inputs)
     }
 
     /// Resolves every argument, stopping at the first that cannot be read. One file given
     /// twice (by two names, a link, or a file inside a folder also given) is an error: its
     /// every record would otherwise be reported a duplicate of itself.
     pub fn resolve_all(args: &[String]) -> Result<Vec<Input>> {
-        let inputs: Vec<Input> = args
-            .iter()
-            .map(|a| Input::resolve(a))
-            .collect::<Result<_>>()?;
+        let mut inputs: Vec<Input> = Vec::new();
+        for a in args {
+            inputs.extend(Input::resolve_many(a)?);
+        }
         let mut seen: std::collections::HashMap<(u64, u64), PathBuf> = Default::default();
         for input in &inputs {
             for path in input.files() {
@@ -141,16 +193,32 @@ impl Input {
     /// The id a record gets when it has none: `file:line`, or the story file's stem.
     pub fn fallback_id(&self, line: u64) -> String {
         match self {
-            Input::Dir(_, files) => {
+            Input::Dir(root, files) => {
+                // A story in a nested folder is named by its path below the folder given
+                // (`2024/01/ferry`): two days' `ferry.txt` are two stories.
                 let f = &files[line as usize - 1];
-                f.file_stem()
-                    .unwrap_or(f.as_os_str())
-                    .to_string_lossy()
-                    .into_owned()
+                let rel = f.strip_prefix(root).unwrap_or(f);
+                rel.with_extension("").to_string_lossy().into_owned()
             }
             _ => self.place(line),
         }
     }
+}
+
+/// Every file below `dir` (following no links to folders, so a loop of links cannot trap
+/// the walk).
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let p = entry.path();
+        let ty = entry.file_type().map_err(|e| Error::io(&p, e))?;
+        if ty.is_dir() {
+            walk(&p, out)?;
+        } else if p.is_file() {
+            out.push(p);
+        }
+    }
+    Ok(())
 }
 
 /// One raw record inside a [`Chunk`].

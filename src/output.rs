@@ -469,10 +469,15 @@ pub fn write_kept(
         KeepTarget::Folder { dir, staging } => {
             let mut staged = vec![Staged(Step::CreateDir(dir.clone()))];
             for &(i, line) in &wanted {
-                if let Input::Dir(_, files) = &inputs[i as usize] {
+                if let Input::Dir(root, files) = &inputs[i as usize] {
                     let src = &files[line as usize - 1];
-                    let name = src.file_name().expect("listed files have names");
-                    let mut sink = Sink::file_in(&dir.join(name), &staging)?;
+                    // Kept under the same path below the folder as below the input's.
+                    let rel = src.strip_prefix(root).unwrap_or(src);
+                    let target = dir.join(rel);
+                    if let Some(parent) = target.parent().filter(|p| *p != dir) {
+                        staged.push(Staged(Step::CreateDir(parent.to_path_buf())));
+                    }
+                    let mut sink = Sink::file_in(&target, &staging)?;
                     let bytes = input::read_capped(src)?;
                     sink.write_all(&bytes).map_err(|e| Error::io(&dir, e))?;
                     staged.push(sink.stage()?);

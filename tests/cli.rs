@@ -406,12 +406,23 @@ fn no_input_and_empty_input_never_panic() {
         .assert()
         .success()
         .stdout("");
+    // A folder with nothing to read says so, and what it holds.
     let d = tempfile::tempdir().unwrap();
     wiretrace()
         .args(["dedup", d.path().to_str().unwrap()])
         .assert()
-        .success()
-        .stdout("");
+        .code(2)
+        .stderr(predicate::str::contains("holds no files"));
+    for (i, name) in ["a.pdf", "b.pdf", "c.png"].iter().enumerate() {
+        write(d.path(), name, &[i as u8]);
+    }
+    wiretrace()
+        .args(["dedup", d.path().to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "3 file(s), none of a readable kind: .pdf (2), .png (1)",
+        ));
 }
 
 #[test]

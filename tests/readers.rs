@@ -270,3 +270,45 @@ fn a_damaged_warc_names_its_record() {
         .code(2)
         .stderr(predicate::str::contains("bad.warc:2").and(predicate::str::contains("cut short")));
 }
+
+#[test]
+fn folders_are_walked_recursively_with_shards_and_nested_stories() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("dump");
+    std::fs::create_dir_all(root.join("2024/01")).unwrap();
+    std::fs::create_dir_all(root.join("2024/02")).unwrap();
+    std::fs::create_dir_all(root.join("shards")).unwrap();
+    // The same story on two days, under one file name.
+    std::fs::write(root.join("2024/01/ferry.txt"), story("ferry")).unwrap();
+    std::fs::write(root.join("2024/02/ferry.txt"), story("ferry")).unwrap();
+    std::fs::write(root.join("2024/02/notes.pdf"), b"%PDF").unwrap();
+    for (n, topic) in ["museum", "ferry"].iter().enumerate() {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let rec = serde_json::json!({"id": format!("s{n}"), "text": story(topic)});
+        e.write_all(format!("{rec}\n").as_bytes()).unwrap();
+        std::fs::write(
+            root.join(format!("shards/part-000{n}.jsonl.gz")),
+            e.finish().unwrap(),
+        )
+        .unwrap();
+    }
+    let out = wiretrace()
+        .args(["dedup", s(&root), "-q"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["s0", "s1", "2024/01/ferry", "2024/02/ferry"]);
+    assert_eq!(rows[3]["cluster"], rows[2]["cluster"]);
+    assert_eq!(rows[2]["cluster"], "s1");
+}

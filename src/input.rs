@@ -292,20 +292,21 @@ pub fn file_key(path: &Path) -> Option<(u64, u64)> {
 /// Formats that are recognised by their first bytes but not read: what they are and what to
 /// do, rather than a JSON parser's "expected value".
 fn unreadable_kind(magic: &[u8]) -> Option<&'static str> {
-    Some(if magic.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
-        "xz-compressed; decompress it first (`xz -dk FILE`) or recompress it with gzip or zstd"
-    } else if magic.starts_with(b"BZh") {
-        "bzip2-compressed; decompress it first (`bunzip2 -k FILE`) or recompress it with gzip or zstd"
-    } else if magic.starts_with(&[0xff, 0xfe]) || magic.starts_with(&[0xfe, 0xff]) {
-        "UTF-16 text; convert it to UTF-8 first (`iconv -f UTF-16 -t UTF-8 FILE`)"
-    } else if magic.starts_with(b"PK\x03\x04") {
-        "a zip archive; unpack it and name the JSON Lines files inside"
-    } else if magic.starts_with(b"PAR1") {
-        "a Parquet file, which this version does not read; export it as JSON Lines"
-    } else {
-        return None;
-    })
+    Some(
+        if magic.starts_with(&[0xff, 0xfe]) || magic.starts_with(&[0xfe, 0xff]) {
+            "UTF-16 text; convert it to UTF-8 first (`iconv -f UTF-16 -t UTF-8 FILE`)"
+        } else if magic.starts_with(b"PK\x03\x04") {
+            "a zip archive; unpack it and name the JSON Lines files inside"
+        } else if magic.starts_with(b"PAR1") {
+            "a Parquet file, which this version does not read; export it as JSON Lines"
+        } else {
+            return None;
+        },
+    )
 }
+
+/// The magic bytes of an xz file.
+const XZ: &[u8] = &[0xfd, b'7', b'z', b'X', b'Z', 0];
 
 /// A JSON Lines source, decompressed when its magic bytes say so.
 pub struct Source {
@@ -315,7 +316,8 @@ pub struct Source {
     pub compressed: bool,
 }
 
-/// Opens a JSON Lines source, decompressing gzip or zstd when its magic bytes say so.
+/// Opens a JSON Lines source, decompressing gzip, zstd, xz or bzip2 when its magic bytes
+/// say so.
 pub fn open_jsonl(input: &Input) -> Result<Box<dyn BufRead + Send>> {
     open_source(input).map(|s| s.reader)
 }
@@ -350,6 +352,13 @@ pub fn open_source(input: &Input) -> Result<Source> {
         let z = zstd::stream::read::Decoder::with_buffer(buf)
             .map_err(|e| Error::io(input.name(), e))?;
         (Box::new(BufReader::with_capacity(1 << 20, z)), true)
+    } else if magic.starts_with(XZ) {
+        // Multi-stream, as `xz` and `pixz` write concatenated and parallel archives.
+        let xz = liblzma::bufread::XzDecoder::new_multi_decoder(buf);
+        (Box::new(BufReader::with_capacity(1 << 20, xz)), true)
+    } else if magic.starts_with(b"BZh") && magic.get(3).is_some_and(|c| (b'1'..=b'9').contains(c)) {
+        let bz = bzip2::bufread::MultiBzDecoder::new(buf);
+        (Box::new(BufReader::with_capacity(1 << 20, bz)), true)
     } else {
         (Box::new(buf), false)
     };
@@ -679,7 +688,12 @@ pub fn is_compressed(path: &Path) -> bool {
     let mut magic = [0u8; 4];
     File::open(path)
         .and_then(|mut f| f.read_exact(&mut magic))
-        .map(|_| magic.starts_with(&[0x1f, 0x8b]) || magic == [0x28, 0xb5, 0x2f, 0xfd])
+        .map(|_| {
+            magic.starts_with(&[0x1f, 0x8b])
+                || magic == [0x28, 0xb5, 0x2f, 0xfd]
+                || magic.starts_with(&XZ[..4])
+                || magic.starts_with(b"BZh")
+        })
         .unwrap_or(false)
 }
 

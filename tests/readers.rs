@@ -312,3 +312,38 @@ fn folders_are_walked_recursively_with_shards_and_nested_stories() {
     assert_eq!(rows[3]["cluster"], rows[2]["cluster"]);
     assert_eq!(rows[2]["cluster"], "s1");
 }
+
+/// The same records compressed every way give byte-identical rows.
+#[test]
+fn every_compression_gives_the_same_rows() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let plain = std::fs::read(common::sample()).unwrap();
+    let mut files = vec![("plain", plain.clone())];
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&plain).unwrap();
+    files.push(("gz", gz.finish().unwrap()));
+    files.push(("zst", zstd::encode_all(&plain[..], 1).unwrap()));
+    let mut xz = liblzma::write::XzEncoder::new(Vec::new(), 1);
+    xz.write_all(&plain).unwrap();
+    files.push(("xz", xz.finish().unwrap()));
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    bz.write_all(&plain).unwrap();
+    files.push(("bz2", bz.finish().unwrap()));
+    let mut outputs = Vec::new();
+    for (name, bytes) in files {
+        let p = dir.path().join(format!("news.{name}"));
+        std::fs::write(&p, bytes).unwrap();
+        let out = wiretrace().args(["dedup", s(&p), "-q"]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        outputs.push((name, out.stdout));
+    }
+    for (name, rows) in &outputs[1..] {
+        assert_eq!(rows, &outputs[0].1, "{name}");
+    }
+    assert_eq!(String::from_utf8_lossy(&outputs[0].1).lines().count(), 55);
+}

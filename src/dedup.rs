@@ -5,7 +5,7 @@ use crate::anchor::{self, Anchors};
 use crate::boilerplate::Boilerplate;
 use crate::cluster;
 use crate::corpus::{Corpus, DocInfo};
-use crate::doc::Fields;
+use crate::doc::{self, Fields};
 use crate::error::{Error, Result};
 use crate::input::{self, Input};
 use crate::lsh::{self, Bands};
@@ -114,6 +114,10 @@ pub struct Invalid {
     pub place: String,
     /// What was wrong.
     pub reason: String,
+    /// Its id as far as it could be read, else the `file:line` a record without one gets.
+    pub id: String,
+    /// Where it was in the input order: the input's index and the record's line.
+    pub at: (u32, u64),
 }
 
 /// What the run decided for one document.
@@ -261,14 +265,16 @@ pub fn read_corpus(
                     name_end,
                 } = match p {
                     Ok(x) => x,
-                    Err(reason) if opts.skip_invalid => {
+                    Err((reason, id)) if opts.skip_invalid => {
                         invalid.push(Invalid {
                             place: place(),
                             reason,
+                            id,
+                            at: (r.input, r.line),
                         });
                         continue;
                     }
-                    Err(reason) => {
+                    Err((reason, _)) => {
                         return Err(Error::InvalidRecord {
                             place: place(),
                             reason,
@@ -300,6 +306,8 @@ pub fn read_corpus(
                         invalid.push(Invalid {
                             place: place(),
                             reason: format!("duplicate id {:?}, first seen at {first}", info.id),
+                            id: info.id,
+                            at: (r.input, r.line),
                         });
                         continue;
                     }
@@ -364,7 +372,7 @@ struct Parsed {
 /// slept 45% of the reading time.
 #[derive(Default)]
 struct ParsedRun {
-    results: Vec<std::result::Result<Parsed, String>>,
+    results: Vec<std::result::Result<Parsed, (String, String)>>,
     sets: Vec<u32>,
     at: Vec<u8>,
     names: String,
@@ -381,9 +389,15 @@ impl ParsedRun {
         opts: &Options,
         positions: bool,
         (norm, staging): (&mut String, &mut Vec<u64>),
-    ) -> std::result::Result<Parsed, String> {
-        let d = crate::readers::parse(r.kind, raw, &opts.fields, || {
-            src.fallback_id_for(r.kind, r.line)
+    ) -> std::result::Result<Parsed, (String, String)> {
+        let fallback = || src.fallback_id_for(r.kind, r.line);
+        let d = crate::readers::parse(r.kind, raw, &opts.fields, fallback).map_err(|reason| {
+            // The invalid record's row names it by its id where the id can still be read.
+            let id = (r.kind == crate::readers::RecordKind::Json)
+                .then(|| doc::id_of(raw, &opts.fields))
+                .flatten()
+                .unwrap_or_else(fallback);
+            (reason, id)
         })?;
         if positions {
             text_shingles_positioned(

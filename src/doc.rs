@@ -303,6 +303,14 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
     }
 }
 
+/// The id of a JSON record that cannot be parsed as a document (a field of the wrong type,
+/// a missing text), when the record is still a JSON object with an id.
+pub fn id_of(line: &[u8], fields: &Fields) -> Option<String> {
+    let map: std::collections::HashMap<String, Box<serde_json::value::RawValue>> =
+        serde_json::from_slice(line).ok()?;
+    id_text(map.get(&fields.id)?.get()).ok().flatten()
+}
+
 /// An id from the raw JSON of its value: a string's contents, a number's exact text, `None`
 /// for null; anything else is named in the error.
 pub fn id_text(raw: &str) -> Result<Option<String>, &'static str> {

@@ -56,6 +56,21 @@ pub fn read_labels(path: &Path) -> Result<Vec<Label>> {
         if line.trim().is_empty() {
             continue;
         }
+        // The row of a record dedup left out as invalid names no story: not a document.
+        if line.contains("\"invalid\"") {
+            #[derive(Deserialize)]
+            struct Invalid {
+                invalid: Option<serde::de::IgnoredAny>,
+                cluster: Option<serde::de::IgnoredAny>,
+            }
+            if let Ok(Invalid {
+                invalid: Some(_),
+                cluster: None,
+            }) = serde_json::from_str::<Invalid>(&line)
+            {
+                continue;
+            }
+        }
         let l: Label = serde_json::from_str(&line).map_err(|e| Error::InvalidRecord {
             place: format!("{}:{}", path.display(), n + 1),
             reason: format!("{e} (rows need \"id\" and \"cluster\", optionally \"parent\")"),

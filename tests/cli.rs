@@ -229,7 +229,10 @@ fn a_malformed_line_stops_the_run_with_its_place() {
         .success()
         .stderr(predicate::str::contains("invalid records left out: 1"))
         .stderr(predicate::str::contains("bad.jsonl:3"));
-    assert_eq!(rows(&std::fs::read(out.path()).unwrap()).len(), 2);
+    // Three records, three rows: the broken one says why.
+    let r = rows(&std::fs::read(out.path()).unwrap());
+    assert_eq!(r.len(), 3);
+    assert!(r[2]["invalid"].as_str().unwrap().contains("EOF"));
 }
 
 #[test]
@@ -286,6 +289,45 @@ fn missing_text_wrong_types_and_bad_dates_are_named() {
             .stderr(predicate::str::contains("in.jsonl:1"))
             .stderr(predicate::str::contains(expect));
     }
+}
+
+/// With --skip-invalid every record still has a row, in input order: rows join back one to
+/// one with the input.
+#[test]
+fn invalid_records_keep_their_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "in.jsonl",
+        b"{\"id\":\"a\",\"text\":\"one story about the harbour\"}\nnot json\n{\"id\":\"b\",\"text\":42}\n{\"id\":\"a\",\"text\":\"again\"}\n{\"id\":\"c\",\"text\":\"the markets\"}\n{\"id\":\"d\"}\n",
+    );
+    let r = rows(&dedup_stdout(&[f.to_str().unwrap(), "--skip-invalid"]));
+    let ids: Vec<&str> = r.iter().map(|v| v["id"].as_str().unwrap()).collect();
+    let place = format!("{}:2", f.display());
+    assert_eq!(ids, ["a", place.as_str(), "b", "a", "c", "d"]);
+    let invalid: Vec<bool> = r.iter().map(|v| v["invalid"].is_string()).collect();
+    assert_eq!(invalid, [false, true, true, true, false, true]);
+    assert!(r[3]["invalid"].as_str().unwrap().contains("duplicate id"));
+    // eval reads such rows (the invalid ones are not documents).
+    let rows_file = write(
+        dir.path(),
+        "rows.jsonl",
+        &dedup_stdout(&[f.to_str().unwrap(), "--skip-invalid"]),
+    );
+    let truth = write(
+        dir.path(),
+        "truth.jsonl",
+        b"{\"id\":\"a\",\"cluster\":\"a\"}\n{\"id\":\"c\",\"cluster\":\"c\"}\n",
+    );
+    wiretrace()
+        .args([
+            "eval",
+            "--truth",
+            truth.to_str().unwrap(),
+            rows_file.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
 }
 
 /// A date no known form reads leaves the version undated: counted and named, never fatal,

@@ -407,6 +407,8 @@ const BOM: &[u8] = b"\xef\xbb\xbf";
 enum Stream {
     /// JSON Lines.
     Lines,
+    /// A JSON array of records, or records pretty-printed over several lines.
+    JsonValues,
     /// WARC or WET records.
     Warc,
     /// The whole input is one record of this kind (a story or a page).
@@ -425,6 +427,8 @@ fn sniff(head: &[u8]) -> Stream {
     let b = &b[start..];
     if b.starts_with(b"WARC/") {
         Stream::Warc
+    } else if b.starts_with(b"[") || (b.starts_with(b"{") && pretty_printed(b)) {
+        Stream::JsonValues
     } else if b.is_empty()
         || b.starts_with(b"{")
         || b.starts_with(b"[")
@@ -436,6 +440,13 @@ fn sniff(head: &[u8]) -> Stream {
     } else {
         Stream::Whole(RecordKind::Text)
     }
+}
+
+/// True when a JSON object starting `b` goes on past its first line: one record a line ends
+/// its first line with the record's `}`.
+fn pretty_printed(b: &[u8]) -> bool {
+    let first = b.split(|&c| c == b'\n').next().unwrap_or(b);
+    !first.trim_ascii_end().ends_with(b"}") && b.len() > first.len()
 }
 
 /// Reads a whole story file, refusing one longer than the record cap.
@@ -539,6 +550,36 @@ pub fn for_each_chunk(inputs: &[Input], mut sink: impl FnMut(Chunk) -> Result<()
                                 input: i,
                                 line: n,
                                 kind: RecordKind::Warc,
+                            });
+                            if chunk.data.len() >= CHUNK_BYTES {
+                                sink(std::mem::replace(&mut chunk, Chunk::with_room()))?;
+                            }
+                        }
+                    }
+                    Stream::JsonValues => {
+                        let mut framer = crate::readers::json_values::Framer::new();
+                        loop {
+                            let start = chunk.data.len();
+                            let line = framer.next(&mut r, &mut chunk.data, cap).map_err(|e| {
+                                match e.kind() {
+                                    io::ErrorKind::FileTooLarge => Error::TooLong {
+                                        place: input.name(),
+                                        cap,
+                                    },
+                                    io::ErrorKind::InvalidData => Error::InvalidRecord {
+                                        place: input.name(),
+                                        reason: e.to_string(),
+                                    },
+                                    _ => damaged(e, "its JSON".into()),
+                                }
+                            })?;
+                            let Some(line) = line else { break };
+                            chunk.records.push(RecordRef {
+                                start,
+                                end: chunk.data.len(),
+                                input: i,
+                                line,
+                                kind: RecordKind::Json,
                             });
                             if chunk.data.len() >= CHUNK_BYTES {
                                 sink(std::mem::replace(&mut chunk, Chunk::with_room()))?;

@@ -524,8 +524,14 @@ pub fn write_kept(
         for r in &chunk.records {
             if next.peek() == Some(&&(r.input, r.line)) {
                 next.next();
+                let raw = chunk.bytes(r);
                 let written = if r.kind == crate::readers::RecordKind::Json {
-                    sink.write_all(chunk.bytes(r))
+                    if raw.contains(&b'\n') {
+                        // A record of a JSON array or pretty-printed JSON, put on one line.
+                        sink.write_all(&crate::readers::json_values::one_line(raw))
+                    } else {
+                        sink.write_all(raw)
+                    }
                 } else {
                     // Pages, WARC records and story files named one by one are kept as the
                     // documents wiretrace read from them, one JSON record each.

@@ -347,3 +347,59 @@ fn every_compression_gives_the_same_rows() {
     }
     assert_eq!(String::from_utf8_lossy(&outputs[0].1).lines().count(), 55);
 }
+
+/// The same records as JSON Lines, a JSON array and pretty-printed JSON give byte-identical
+/// rows; a record keeps the line it starts on for messages.
+#[test]
+fn json_arrays_and_pretty_printed_json_read_like_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let recs = common::sample_records();
+    let lines = dir.path().join("a.jsonl");
+    common::write_jsonl(&lines, &recs);
+    let array = dir.path().join("b.json");
+    std::fs::write(&array, serde_json::to_string_pretty(&recs).unwrap()).unwrap();
+    let pretty = dir.path().join("c.json");
+    let text: String = recs
+        .iter()
+        .map(|r| serde_json::to_string_pretty(r).unwrap() + "\n")
+        .collect();
+    std::fs::write(&pretty, text).unwrap();
+    let run = |p: &Path| {
+        let out = wiretrace().args(["dedup", s(p), "-q"]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let want = run(&lines);
+    assert_eq!(run(&array), want);
+    assert_eq!(run(&pretty), want);
+    // --keep writes JSON Lines, whatever the layout read.
+    let kept = dir.path().join("kept.jsonl");
+    wiretrace()
+        .args(["dedup", s(&array), "--keep", s(&kept), "-q"])
+        .assert()
+        .success();
+    let kept = std::fs::read_to_string(&kept).unwrap();
+    assert_eq!(kept.lines().count(), 23);
+    for l in kept.lines() {
+        serde_json::from_str::<serde_json::Value>(l).unwrap();
+    }
+    // A record of the wrong shape is named by the line it starts on.
+    let bad = dir.path().join("d.json");
+    std::fs::write(
+        &bad,
+        "[\n  {\"id\": \"a\", \"text\": \"x\"},\n  {\"id\": \"b\",\n   \"text\": 5}\n]",
+    )
+    .unwrap();
+    wiretrace()
+        .args(["dedup", s(&bad)])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("d.json:3")
+                .and(predicate::str::contains("\"text\" is a number")),
+        );
+}

@@ -6,6 +6,7 @@
 //! `check`, `index add` and the commands that look documents up.
 
 pub mod html;
+pub mod json_values;
 pub mod warc;
 
 use crate::doc::{self, Document, Fields};

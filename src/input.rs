@@ -409,6 +409,8 @@ enum Stream {
     Lines,
     /// A JSON array of records, or records pretty-printed over several lines.
     JsonValues,
+    /// CSV or TSV with a header row (the separator).
+    Csv(u8),
     /// WARC or WET records.
     Warc,
     /// The whole input is one record of this kind (a story or a page).
@@ -437,6 +439,8 @@ fn sniff(head: &[u8]) -> Stream {
         Stream::Lines
     } else if crate::readers::html::looks_like_html(b) {
         Stream::Whole(RecordKind::Html)
+    } else if let Some(sep) = crate::readers::csv::header_separator(b) {
+        Stream::Csv(sep)
     } else {
         Stream::Whole(RecordKind::Text)
     }
@@ -555,6 +559,29 @@ pub fn for_each_chunk(inputs: &[Input], mut sink: impl FnMut(Chunk) -> Result<()
                                 sink(std::mem::replace(&mut chunk, Chunk::with_room()))?;
                             }
                         }
+                    }
+                    Stream::Csv(sep) => {
+                        crate::readers::csv::for_each_row(
+                            &mut r,
+                            sep,
+                            cap,
+                            |line, json| {
+                                let start = chunk.data.len();
+                                chunk.data.extend_from_slice(json);
+                                chunk.records.push(RecordRef {
+                                    start,
+                                    end: chunk.data.len(),
+                                    input: i,
+                                    line,
+                                    kind: RecordKind::Json,
+                                });
+                                if chunk.data.len() >= CHUNK_BYTES {
+                                    sink(std::mem::replace(&mut chunk, Chunk::with_room()))?;
+                                }
+                                Ok(())
+                            },
+                            |line| input.place(line),
+                        )?;
                     }
                     Stream::JsonValues => {
                         let mut framer = crate::readers::json_values::Framer::new();

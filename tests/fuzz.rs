@@ -165,6 +165,28 @@ fn warc() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(record, 0..5).prop_map(|v| v.concat().into_bytes())
 }
 
+/// CSV and TSV: a header row of names, then rows with quotes, separators and line breaks in
+/// and out of their fields.
+fn csv_text() -> impl Strategy<Value = Vec<u8>> {
+    let cell = prop_oneof![
+        texty(),
+        texty().prop_map(|t| format!("\"{}\"", t.replace('"', "\"\""))),
+        "[\",\t\n\r]{0,4}",
+    ];
+    (
+        prop_oneof![Just(','), Just('\t')],
+        prop::collection::vec(prop::collection::vec(cell, 0..5), 0..6),
+    )
+        .prop_map(|(sep, rows)| {
+            let mut out = format!("id{sep}text{sep}date{sep}source\n");
+            for row in rows {
+                out.push_str(&row.join(&sep.to_string()));
+                out.push('\n');
+            }
+            out.into_bytes()
+        })
+}
+
 #[derive(Debug, Clone)]
 enum Wrap {
     Plain,
@@ -244,7 +266,7 @@ fn readers_end_in_documents_or_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("in");
     let mut r = runner(300);
-    let input = prop_oneof![3 => jsonl(), 1 => warc()];
+    let input = prop_oneof![3 => jsonl(), 1 => warc(), 1 => csv_text()];
     r.run(&(input, wrap(), any::<bool>()), |(bytes, w, skip)| {
         CASES.fetch_add(1, Ordering::Relaxed);
         std::fs::write(&path, wrapped(&bytes, &w)).unwrap();

@@ -403,3 +403,45 @@ fn json_arrays_and_pretty_printed_json_read_like_json_lines() {
                 .and(predicate::str::contains("\"text\" is a number")),
         );
 }
+
+/// The sample as CSV and TSV (header row; texts with commas, quotes and line breaks) gives
+/// the rows JSON Lines gives.
+#[test]
+fn csv_and_tsv_read_like_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let recs = common::sample_records();
+    let keys = ["id", "title", "source", "date", "url", "text"];
+    let mut outputs = Vec::new();
+    for (name, sep) in [("news.csv", b','), ("news.tsv", b'\t')] {
+        let p = dir.path().join(name);
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(sep)
+            .from_path(&p)
+            .unwrap();
+        w.write_record(keys).unwrap();
+        for r in &recs {
+            let row: Vec<String> = keys
+                .iter()
+                .map(|k| r[*k].as_str().map(str::to_string).unwrap_or_default())
+                .collect();
+            w.write_record(&row).unwrap();
+        }
+        w.flush().unwrap();
+        let out = wiretrace().args(["dedup", s(&p), "-q"]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        outputs.push(out.stdout);
+    }
+    let lines = dir.path().join("news.jsonl");
+    common::write_jsonl(&lines, &recs);
+    let want = wiretrace()
+        .args(["dedup", s(&lines), "-q"])
+        .output()
+        .unwrap()
+        .stdout;
+    assert_eq!(outputs[0], want, "CSV");
+    assert_eq!(outputs[1], want, "TSV");
+}

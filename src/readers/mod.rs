@@ -5,6 +5,7 @@
 //! tags them; [`parse`] is the one place a tagged record becomes a document, for `dedup`,
 //! `check`, `index add` and the commands that look documents up.
 
+pub mod csv;
 pub mod html;
 pub mod json_values;
 pub mod warc;

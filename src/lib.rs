@@ -3,8 +3,10 @@
 //! Finds near-duplicate news stories in scraped corpora, groups every version of one story,
 //! and tells which version came first. The pipeline, as data flows:
 //!
-//! 1. [`input`] reads JSON Lines (plain, gzip, zstd), stdin and folders of `.txt` stories in
-//!    chunks; [`doc`] parses a record into a [`doc::Document`].
+//! 1. [`input`] reads dumps in chunks (gzip, zstd, xz, bzip2; JSON Lines, JSON arrays, CSV/TSV,
+//!    WARC/WET, HTML pages, text stories, folders of them), telling each kind by its content;
+//!    [`readers`] turns a record of each kind into a [`doc::Document`] (HTML by article
+//!    extraction).
 //! 2. [`normalize`] folds typography, markup, case and Unicode forms; [`shingle`] cuts the
 //!    text into hashed n-grams. The text is then dropped: a [`corpus::Corpus`] keeps only the
 //!    metadata and the shingle set of each document.

@@ -470,6 +470,19 @@ pub fn read_capped(path: &Path) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Adds a record to the chunk, handing the chunk to `sink` once it is full.
+fn add(
+    chunk: &mut Chunk,
+    record: RecordRef,
+    sink: &mut impl FnMut(Chunk) -> Result<()>,
+) -> Result<()> {
+    chunk.records.push(record);
+    if chunk.data.len() >= CHUNK_BYTES {
+        sink(std::mem::replace(chunk, Chunk::with_room()))?;
+    }
+    Ok(())
+}
+
 /// Reads every input in order and hands chunks of records to `sink`, stopping at the first
 /// error (of reading, or returned by `sink`).
 pub fn for_each_chunk(inputs: &[Input], mut sink: impl FnMut(Chunk) -> Result<()>) -> Result<()> {
@@ -486,16 +499,14 @@ pub fn for_each_chunk(inputs: &[Input], mut sink: impl FnMut(Chunk) -> Result<()
                     } else {
                         RecordKind::Html
                     };
-                    chunk.records.push(RecordRef {
+                    let record = RecordRef {
                         start,
                         end: chunk.data.len(),
                         input: i,
                         line: n as u64 + 1,
                         kind,
-                    });
-                    if chunk.data.len() >= CHUNK_BYTES {
-                        sink(std::mem::replace(&mut chunk, Chunk::with_room()))?;
-                    }
+                    };
+                    add(&mut chunk, record, &mut sink)?;
                 }
             }
             _ => {
@@ -548,16 +559,14 @@ pub fn for_each_chunk(inputs: &[Input], mut sink: impl FnMut(Chunk) -> Result<()
                                 }
                                 warc::Verdict::Page | warc::Verdict::Text => {}
                             }
-                            chunk.records.push(RecordRef {
+                            let record = RecordRef {
                                 start,
                                 end: chunk.data.len(),
                                 input: i,
                                 line: n,
                                 kind: RecordKind::Warc,
-                            });
-                            if chunk.data.len() >= CHUNK_BYTES {
-                                sink(std::mem::replace(&mut chunk, Chunk::with_room()))?;
-                            }
+                            };
+                            add(&mut chunk, record, &mut sink)?;
                         }
                     }
                     Stream::Csv(sep) => {
@@ -568,16 +577,14 @@ pub fn for_each_chunk(inputs: &[Input], mut sink: impl FnMut(Chunk) -> Result<()
                             |line, json| {
                                 let start = chunk.data.len();
                                 chunk.data.extend_from_slice(json);
-                                chunk.records.push(RecordRef {
+                                let record = RecordRef {
                                     start,
                                     end: chunk.data.len(),
                                     input: i,
                                     line,
                                     kind: RecordKind::Json,
-                                });
-                                if chunk.data.len() >= CHUNK_BYTES {
-                                    sink(std::mem::replace(&mut chunk, Chunk::with_room()))?;
-                                }
+                                };
+                                add(&mut chunk, record, &mut sink)?;
                                 Ok(())
                             },
                             |line| input.place(line),
@@ -601,16 +608,14 @@ pub fn for_each_chunk(inputs: &[Input], mut sink: impl FnMut(Chunk) -> Result<()
                                 }
                             })?;
                             let Some(line) = line else { break };
-                            chunk.records.push(RecordRef {
+                            let record = RecordRef {
                                 start,
                                 end: chunk.data.len(),
                                 input: i,
                                 line,
                                 kind: RecordKind::Json,
-                            });
-                            if chunk.data.len() >= CHUNK_BYTES {
-                                sink(std::mem::replace(&mut chunk, Chunk::with_room()))?;
-                            }
+                            };
+                            add(&mut chunk, record, &mut sink)?;
                         }
                     }
                     Stream::Whole(kind) => {
@@ -665,16 +670,14 @@ pub fn for_each_chunk(inputs: &[Input], mut sink: impl FnMut(Chunk) -> Result<()
                                 chunk.data.truncate(start);
                                 continue;
                             }
-                            chunk.records.push(RecordRef {
+                            let record = RecordRef {
                                 start,
                                 end,
                                 input: i,
                                 line,
                                 kind: RecordKind::Json,
-                            });
-                            if chunk.data.len() >= CHUNK_BYTES {
-                                sink(std::mem::replace(&mut chunk, Chunk::with_room()))?;
-                            }
+                            };
+                            add(&mut chunk, record, &mut sink)?;
                         }
                     }
                 }

@@ -152,16 +152,7 @@ fn a_small_warc_gives_documents_ids_outlets_dates_and_kept_records() {
     let path = dir.path().join("crawl.bin");
     std::fs::write(&path, gz).unwrap();
     let out = wiretrace().args(["dedup", s(&path)]).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = common::ok_rows(out.clone());
     let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["<urn:uuid:2>", "<urn:uuid:3>", "<urn:uuid:4>"]);
     assert_eq!(rows[1]["cluster"], "<urn:uuid:2>");
@@ -293,20 +284,12 @@ fn folders_are_walked_recursively_with_shards_and_nested_stories() {
         )
         .unwrap();
     }
-    let out = wiretrace()
-        .args(["dedup", s(&root), "-q"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let rows = common::ok_rows(
+        wiretrace()
+            .args(["dedup", s(&root), "-q"])
+            .output()
+            .unwrap(),
     );
-    let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
     let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["s0", "s1", "2024/01/ferry", "2024/02/ferry"]);
     assert_eq!(rows[3]["cluster"], rows[2]["cluster"]);

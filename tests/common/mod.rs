@@ -52,3 +52,17 @@ pub fn big_corpus(path: &Path, copies: usize, tag: &str) -> usize {
     std::fs::write(path, out).unwrap();
     copies * recs.len()
 }
+
+/// The JSON rows a successful run printed on stdout (its stderr shown if it failed).
+pub fn ok_rows(out: std::process::Output) -> Vec<serde_json::Value> {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}

@@ -76,11 +76,12 @@ impl Framer {
         self.started = true;
         let start_line = self.line;
         let start = out.len();
-        let (mut depth, mut in_string, mut escape) = (0usize, false, false);
+        let mut depth = 0usize;
+        let mut strings = Strings::default();
         loop {
             let buf = r.fill_buf()?;
             if buf.is_empty() {
-                if depth == 0 && !in_string {
+                if depth == 0 && !strings.inside {
                     return Ok(Some(start_line));
                 }
                 return Err(io::Error::new(io::ErrorKind::InvalidData, format!("the JSON record starting on line {start_line} is not closed (the file is cut short?)")));
@@ -89,7 +90,7 @@ impl Framer {
             let mut end = false;
             for &b in buf {
                 if depth == 0
-                    && !in_string
+                    && !strings.inside
                     && out.len() - start + used > 0
                     && matches!(b, b',' | b']' | b' ' | b'\n' | b'\r' | b'\t')
                 {
@@ -100,17 +101,10 @@ impl Framer {
                 if b == b'\n' {
                     self.line += 1;
                 }
-                if in_string {
-                    match (escape, b) {
-                        (true, _) => escape = false,
-                        (false, b'\\') => escape = true,
-                        (false, b'"') => in_string = false,
-                        _ => {}
-                    }
+                if strings.feed(b) {
                     continue;
                 }
                 match b {
-                    b'"' => in_string = true,
                     b'{' | b'[' => depth += 1,
                     b'}' | b']' => {
                         depth = depth.saturating_sub(1);
@@ -137,22 +131,38 @@ impl Framer {
     }
 }
 
+/// Whether a scan of JSON bytes is inside a string, escapes followed.
+#[derive(Default)]
+struct Strings {
+    inside: bool,
+    escape: bool,
+}
+
+impl Strings {
+    /// Takes the next byte; true when it belongs to a string (its quotes included).
+    fn feed(&mut self, b: u8) -> bool {
+        if self.inside {
+            match (self.escape, b) {
+                (true, _) => self.escape = false,
+                (false, b'\\') => self.escape = true,
+                (false, b'"') => self.inside = false,
+                _ => {}
+            }
+            true
+        } else {
+            self.inside = b == b'"';
+            self.inside
+        }
+    }
+}
+
 /// A record on one line: the white space between its tokens dropped (strings, numbers and
 /// key order untouched), so `--keep` writes JSON Lines whatever layout it read.
 pub fn one_line(raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(raw.len());
-    let (mut in_string, mut escape) = (false, false);
+    let mut strings = Strings::default();
     for &b in raw {
-        if in_string {
-            match (escape, b) {
-                (true, _) => escape = false,
-                (false, b'\\') => escape = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            out.push(b);
-        } else if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
-            in_string = b == b'"';
+        if strings.feed(b) || !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
             out.push(b);
         }
     }

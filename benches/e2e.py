@@ -31,6 +31,23 @@ def run_measured(cmd, **kw):
     return wall, usage.ru_maxrss / 1024, p
 
 
+def generated_corpus(docs, seed, ev, workdir):
+    """The simulated corpus of `docs` documents and its truth, generated once into workdir."""
+    if not os.path.exists(os.path.join(ev, "wiresim.py")):
+        sys.exit(f"{ev} is absent: the benchmark needs the shared simulator (and peer benchmark) there")
+    os.makedirs(workdir, exist_ok=True)
+    corpus = os.path.join(workdir, f"wiresim-{docs}-{seed}.jsonl")
+    truth = corpus.replace(".jsonl", ".truth.jsonl")
+    if not (os.path.exists(corpus) and os.path.exists(truth)):
+        print(f"generating {docs} documents with wiresim (seed {seed}) …", flush=True)
+        subprocess.run([sys.executable, os.path.join(ev, "wiresim.py"), "--base", os.path.join(ev, "base", "bbc_base.jsonl"),
+                        "--out", corpus + ".tmp", "--truth", truth + ".tmp", "--scale", str(docs), "--seed", str(seed),
+                        "--workers", "2"], check=True, stdout=subprocess.DEVNULL)
+        os.replace(corpus + ".tmp", corpus)
+        os.replace(truth + ".tmp", truth)
+    return corpus, truth
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=200_000)
@@ -44,18 +61,7 @@ def main():
     a = ap.parse_args()
 
     ev = os.path.abspath(a.eval_dir)
-    if not os.path.exists(os.path.join(ev, "wiresim.py")):
-        sys.exit(f"e2e: {ev} is absent: the benchmark needs the shared simulator and peer benchmark there")
-    os.makedirs(a.workdir, exist_ok=True)
-    corpus = os.path.join(a.workdir, f"wiresim-{a.docs}-{a.seed}.jsonl")
-    truth = corpus.replace(".jsonl", ".truth.jsonl")
-    if not (os.path.exists(corpus) and os.path.exists(truth)):
-        print(f"generating {a.docs} documents with wiresim (seed {a.seed}) …", flush=True)
-        subprocess.run([sys.executable, os.path.join(ev, "wiresim.py"), "--base", os.path.join(ev, "base", "bbc_base.jsonl"),
-                        "--out", corpus + ".tmp", "--truth", truth + ".tmp", "--scale", str(a.docs), "--seed", str(a.seed),
-                        "--workers", "2"], check=True, stdout=subprocess.DEVNULL)
-        os.replace(corpus + ".tmp", corpus)
-        os.replace(truth + ".tmp", truth)
+    corpus, truth = generated_corpus(a.docs, a.seed, ev, a.workdir)
     size_mb = os.path.getsize(corpus) / 1e6
 
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)

@@ -98,12 +98,16 @@ impl FieldArgs {
 /// `wiretrace dedup`.
 #[derive(Debug, Args)]
 pub struct DedupArgs {
-    /// JSON Lines files (plain, .gz or .zst), folders of .txt stories, or - for stdin.
+    /// JSON Lines, JSON, CSV/TSV, Parquet, WARC or WET files (plain or compressed), HTML
+    /// pages, text stories, folders, or - for stdin.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
     /// Write the rows here instead of stdout (replaced atomically).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Format of the rows [default: by the -o extension (.csv, .tsv, .parquet), else jsonl].
+    #[arg(long, value_enum)]
+    pub format: Option<crate::table::Format>,
     /// Write the cleaned corpus here: one version per story, each record exactly as read
     /// (a folder when the inputs are text folders).
     #[arg(long, value_name = "PATH")]
@@ -417,7 +421,7 @@ pub struct StoryArgs {
 /// `wiretrace report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// The corpus: JSON Lines files (plain, .gz or .zst) or folders of .txt stories.
+    /// The corpus: any inputs `dedup` reads (JSON Lines, CSV, Parquet, WARC, folders, …).
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
     /// Rows written by `wiretrace dedup` for this corpus (else it is clustered now, with the
@@ -438,13 +442,17 @@ pub struct ReportArgs {
 /// `wiretrace convert`.
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
-    /// JSON Lines, WARC or WET files (plain, .gz or .zst), HTML pages, text stories, folders,
-    /// or - for stdin.
+    /// JSON Lines, JSON, CSV/TSV, Parquet, WARC or WET files (plain or compressed), HTML
+    /// pages, text stories, folders, or - for stdin.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
     /// Write the documents here (replaced atomically) instead of stdout.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Format of the documents [default: by the -o extension (.csv, .tsv, .parquet), else
+    /// jsonl].
+    #[arg(long, value_enum)]
+    pub format: Option<crate::table::Format>,
     /// Count and name malformed records instead of stopping at the first.
     #[arg(long)]
     pub skip_invalid: bool,
@@ -483,7 +491,7 @@ pub struct IndexAddArgs {
     /// The index file (an SQLite database).
     #[arg(long, value_name = "PATH")]
     pub index: PathBuf,
-    /// JSON Lines files (plain, .gz or .zst), folders of .txt stories, or - for stdin.
+    /// Any inputs `dedup` reads (JSON Lines, CSV, Parquet, WARC, folders, …), or - for stdin.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
     /// For a new index: Jaccard similarity LSH aims to catch [default: 0.1].
@@ -635,7 +643,7 @@ pub struct CheckArgs {
     /// The index to check against (its parameters are used).
     #[arg(long, value_name = "PATH")]
     pub index: PathBuf,
-    /// The new batch: JSON Lines files (plain, .gz or .zst), folders of .txt stories, or -.
+    /// The new batch: any inputs `dedup` reads (JSON Lines, CSV, Parquet, WARC, folders, …), or -.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
     /// Largest share of duplicate documents that still passes (exit 0); above it, exit 1.

@@ -1,7 +1,9 @@
-//! Reading news dumps: JSON Lines (plain, gzip or zstd, told apart by their magic bytes), stdin,
-//! and folders of `.txt` stories. Records are read in chunks of raw bytes on a background
-//! thread, so decompression overlaps with the parallel work on the previous chunk, and the
-//! whole corpus is never in memory at once.
+//! Reading news dumps, whatever their names: the kind of each input (JSON Lines, a JSON array,
+//! CSV/TSV, Parquet, WARC/WET, an HTML page or a text story) is told by its first bytes after
+//! decompression (gzip, zstd, xz, bzip2, also by their bytes), and folders are walked
+//! recursively. Records are read in chunks of raw bytes on a background thread, so
+//! decompression overlaps with the parallel work on the previous chunk, and the whole corpus
+//! is never in memory at once.
 
 use crate::error::{Error, Result};
 use crate::readers::{warc, RecordKind};
@@ -15,9 +17,9 @@ use std::sync::mpsc;
 /// Where records come from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
-    /// Standard input, JSON Lines (possibly compressed).
+    /// Standard input (any kind but Parquet, possibly compressed).
     Stdin,
-    /// A JSON Lines file (possibly compressed).
+    /// A file of any kind read (possibly compressed).
     File(PathBuf),
     /// A folder of `.txt` stories, read in file-name order.
     Dir(PathBuf, Vec<PathBuf>),
@@ -82,9 +84,8 @@ impl Input {
                 .unwrap_or_default();
             match ext.as_str() {
                 "txt" | "html" | "htm" => pages.push(p),
-                "jsonl" | "ndjson" | "json" | "warc" | "wet" | "gz" | "zst" | "zstd" => {
-                    data.push(p)
-                }
+                "jsonl" | "ndjson" | "json" | "warc" | "wet" | "csv" | "tsv" | "parquet" | "gz"
+                | "zst" | "zstd" | "xz" | "bz2" => data.push(p),
                 _ => {
                     *other
                         .entry(if ext.is_empty() {
@@ -106,7 +107,7 @@ impl Input {
                 )
             } else {
                 format!(
-                    "{}: {found} file(s), none of a readable kind: {}. wiretrace reads .txt stories, .html pages, and JSON Lines, WARC and WET files (.jsonl, .json, .warc, .wet, compressed .gz or .zst)",
+                    "{}: {found} file(s), none of a readable kind: {}. wiretrace reads .txt stories, .html pages, and JSON Lines, JSON, WARC, WET, CSV, TSV and Parquet files (.jsonl, .json, .warc, .wet, .csv, .tsv, .parquet; compressed .gz, .zst, .xz or .bz2)",
                     path.display(),
                     kinds.join(", ")
                 )
@@ -297,8 +298,6 @@ fn unreadable_kind(magic: &[u8]) -> Option<&'static str> {
             "UTF-16 text; convert it to UTF-8 first (`iconv -f UTF-16 -t UTF-8 FILE`)"
         } else if magic.starts_with(b"PK\x03\x04") {
             "a zip archive; unpack it and name the JSON Lines files inside"
-        } else if magic.starts_with(b"PAR1") {
-            "a Parquet file, which this version does not read; export it as JSON Lines"
         } else {
             return None;
         },
@@ -413,6 +412,8 @@ enum Stream {
     Csv(u8),
     /// WARC or WET records.
     Warc,
+    /// A Parquet file (read from its path: its index is at its end).
+    Parquet,
     /// The whole input is one record of this kind (a story or a page).
     Whole(RecordKind),
 }
@@ -427,7 +428,9 @@ fn sniff(head: &[u8]) -> Stream {
         .position(|c| !c.is_ascii_whitespace())
         .unwrap_or(b.len());
     let b = &b[start..];
-    if b.starts_with(b"WARC/") {
+    if head.starts_with(crate::readers::parquet::MAGIC) {
+        Stream::Parquet
+    } else if b.starts_with(b"WARC/") {
         Stream::Warc
     } else if b.starts_with(b"[") || (b.starts_with(b"{") && pretty_printed(b)) {
         Stream::JsonValues
@@ -527,6 +530,36 @@ pub fn for_each_chunk(inputs: &[Input], mut sink: impl FnMut(Chunk) -> Result<()
                 };
                 let head = r.fill_buf().map_err(|e| damaged(e, "its start".into()))?;
                 match sniff(head) {
+                    Stream::Parquet => {
+                        let path = match input {
+                            Input::File(p) | Input::Spooled(p) if !compressed => p,
+                            _ => {
+                                return Err(Error::Usage(format!(
+                                    "{}: is a Parquet file {}; Parquet keeps its index at its end and compresses its own columns, so name the .parquet file itself",
+                                    input.name(),
+                                    if compressed { "inside a compressed file" } else { "on stdin" }
+                                )))
+                            }
+                        };
+                        drop(r);
+                        crate::readers::parquet::for_each_row(
+                            path,
+                            &input.name(),
+                            cap,
+                            |line, json| {
+                                let start = chunk.data.len();
+                                chunk.data.extend_from_slice(json);
+                                let record = RecordRef {
+                                    start,
+                                    end: chunk.data.len(),
+                                    input: i,
+                                    line,
+                                    kind: RecordKind::Json,
+                                };
+                                add(&mut chunk, record, &mut sink)
+                            },
+                        )?;
+                    }
                     Stream::Warc => {
                         let mut n = 0u64;
                         loop {

@@ -3,9 +3,9 @@
 //! Finds near-duplicate news stories in scraped corpora, groups every version of one story,
 //! and tells which version came first. The pipeline, as data flows:
 //!
-//! 1. [`input`] reads dumps in chunks (gzip, zstd, xz, bzip2; JSON Lines, JSON arrays, CSV/TSV,
-//!    WARC/WET, HTML pages, text stories, folders of them), telling each kind by its content;
-//!    [`readers`] turns a record of each kind into a [`doc::Document`] (HTML by article
+//! 1. [`input`] reads dumps in chunks (gzip, zstd, xz, bzip2; JSON Lines, JSON arrays,
+//!    CSV/TSV, Parquet, WARC/WET, HTML pages, text stories, folders of them), telling each
+//!    kind by its content; [`readers`] turns a record of each kind into a [`doc::Document`] (HTML by article
 //!    extraction).
 //! 2. [`normalize`] folds typography, markup, case and Unicode forms; [`shingle`] cuts the
 //!    text into hashed n-grams. The text is then dropped: a [`corpus::Corpus`] keeps only the
@@ -16,7 +16,8 @@
 //!    [`verify`] checks every candidate on the real sets by containment.
 //! 5. [`cluster`] groups verified pairs into stories without chaining unrelated ones, and
 //!    [`provenance`] names each story's origin and each version's parent.
-//! 6. [`output`] writes the rows and the cleaned corpus atomically; [`eval`] scores a run
+//! 6. [`output`] writes the rows (as JSON Lines, CSV or Parquet, by [`table`]) and the cleaned
+//!    corpus atomically; [`eval`] scores a run
 //!    against ground truth.
 //!
 //! Showing versions: [`diff`] aligns two versions' paragraphs and summarises the edits,
@@ -60,6 +61,7 @@ pub mod readers;
 pub mod report;
 pub mod shingle;
 pub mod story;
+pub mod table;
 #[cfg(test)]
 mod testutil;
 pub mod verify;

@@ -428,3 +428,164 @@ fn csv_and_tsv_read_like_json_lines() {
     assert_eq!(outputs[0], want, "CSV");
     assert_eq!(outputs[1], want, "TSV");
 }
+
+/// The sample as Parquet, with typed columns as Hugging Face and Spark write them (a
+/// timestamp date, a large-string text, cc_news's `domain` for the outlet), gives the rows
+/// JSON Lines gives; rows written as Parquet, CSV and TSV hold the same values as the JSON
+/// rows.
+#[test]
+fn parquet_reads_like_json_lines_and_rows_write_as_tables() {
+    use arrow_array::{
+        ArrayRef, LargeStringArray, RecordBatch, StringArray, TimestampMillisecondArray,
+    };
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let recs = common::sample_records();
+    let text = |k: &str| -> Vec<Option<String>> {
+        recs.iter()
+            .map(|r| r[k].as_str().map(str::to_string))
+            .collect()
+    };
+    let millis: Vec<Option<i64>> = recs
+        .iter()
+        .map(|r| {
+            r["date"]
+                .as_str()
+                .map(|d| d.parse::<jiff::Timestamp>().unwrap().as_millisecond())
+        })
+        .collect();
+    let batch = RecordBatch::try_from_iter([
+        ("id", Arc::new(StringArray::from(text("id"))) as ArrayRef),
+        (
+            "title",
+            Arc::new(StringArray::from(text("title"))) as ArrayRef,
+        ),
+        (
+            "domain",
+            Arc::new(StringArray::from(text("source"))) as ArrayRef,
+        ),
+        (
+            "date",
+            Arc::new(TimestampMillisecondArray::from(millis).with_timezone("UTC")) as ArrayRef,
+        ),
+        ("url", Arc::new(StringArray::from(text("url"))) as ArrayRef),
+        (
+            "text",
+            Arc::new(LargeStringArray::from(text("text"))) as ArrayRef,
+        ),
+    ])
+    .unwrap();
+    let pq = dir.path().join("news.parquet");
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&pq).unwrap(),
+        batch.schema(),
+        None,
+    )
+    .unwrap();
+    // Two row groups, so rows cross a group boundary in order.
+    w.write(&batch.slice(0, 20)).unwrap();
+    w.flush().unwrap();
+    w.write(&batch.slice(20, batch.num_rows() - 20)).unwrap();
+    w.close().unwrap();
+    let lines = dir.path().join("news.jsonl");
+    common::write_jsonl(&lines, &recs);
+    let want = wiretrace()
+        .args(["dedup", s(&lines), "-q"])
+        .output()
+        .unwrap()
+        .stdout;
+    let got = wiretrace().args(["dedup", s(&pq), "-q"]).output().unwrap();
+    assert!(
+        got.status.success(),
+        "{}",
+        String::from_utf8_lossy(&got.stderr)
+    );
+    assert_eq!(got.stdout, want);
+
+    // Rows as tables: every format holds the JSON rows' values.
+    let json: Vec<serde_json::Value> = String::from_utf8(want)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let rows_pq = dir.path().join("rows.parquet");
+    wiretrace()
+        .args(["dedup", s(&pq), "-q", "-o", s(&rows_pq)])
+        .assert()
+        .success();
+    let mut from_pq = Vec::new();
+    wiretrace::readers::parquet::for_each_row(&rows_pq, "rows", 1 << 20, |_, row| {
+        from_pq.push(serde_json::from_slice::<serde_json::Value>(row).unwrap());
+        Ok(())
+    })
+    .unwrap();
+    // Parquet's nulls read back as absent keys.
+    let without_nulls: Vec<serde_json::Value> = json
+        .iter()
+        .map(|j| {
+            let mut j = j.clone();
+            j.as_object_mut().unwrap().retain(|_, v| !v.is_null());
+            j
+        })
+        .collect();
+    assert_eq!(from_pq, without_nulls);
+    for (flag, sep) in [("csv", b','), ("tsv", b'\t')] {
+        let out = wiretrace()
+            .args(["dedup", s(&lines), "-q", "--format", flag])
+            .output()
+            .unwrap();
+        let mut r = csv::ReaderBuilder::new()
+            .delimiter(sep)
+            .from_reader(&out.stdout[..]);
+        let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(
+            header[..5],
+            ["id", "cluster", "duplicate", "parent", "similarity"]
+        );
+        let mut n = 0;
+        for (rec, j) in r.records().zip(&json) {
+            let rec = rec.unwrap();
+            assert_eq!(&rec[0], j["id"].as_str().unwrap());
+            assert_eq!(&rec[1], j["cluster"].as_str().unwrap());
+            assert_eq!(&rec[2], j["duplicate"].to_string());
+            assert_eq!(&rec[3], j["parent"].as_str().unwrap_or(""));
+            n += 1;
+        }
+        assert_eq!(n, json.len(), "{flag}");
+    }
+}
+
+/// Parquet is read from its file: on stdin or inside gzip it is refused with the fix.
+#[test]
+fn parquet_on_stdin_or_compressed_says_to_name_the_file() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let pq = dir.path().join("docs.parquet");
+    wiretrace()
+        .args(["convert", s(&common::sample()), "-q", "-o", s(&pq)])
+        .assert()
+        .success();
+    let bytes = std::fs::read(&pq).unwrap();
+    assert!(bytes.starts_with(b"PAR1"));
+    // convert's Parquet reads back into the same stories.
+    let rows = common::ok_rows(wiretrace().args(["dedup", s(&pq), "-q"]).output().unwrap());
+    assert_eq!(rows.len(), 55);
+    wiretrace()
+        .args(["dedup", "-"])
+        .write_stdin(bytes.clone())
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("Parquet file on stdin")
+                .and(predicate::str::contains("name the .parquet file")),
+        );
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&bytes).unwrap();
+    let gzp = dir.path().join("docs.parquet.gz");
+    std::fs::write(&gzp, gz.finish().unwrap()).unwrap();
+    wiretrace()
+        .args(["dedup", s(&gzp)])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("inside a compressed file"));
+}

@@ -5,6 +5,7 @@ use super::{print_invalid, setup, Outcome};
 use std::path::Path;
 use std::process::ExitCode;
 use wiretrace::cli::ConvertArgs;
+use wiretrace::table::{self, Format, TableWriter};
 use wiretrace::{input::Input, output};
 
 /// Runs `wiretrace convert`.
@@ -17,11 +18,15 @@ pub fn run(a: ConvertArgs) -> Outcome {
     )?;
     let mut sink = output::Sink::open(a.output.as_deref())?;
     let name = sink.name();
-    let done = output::write_documents(&inputs, &a.fields.fields(), a.skip_invalid, &mut sink)
+    let format = Format::choose(a.format, a.output.as_deref());
+    let mut table = TableWriter::new(format, table::DOCUMENTS, &mut sink)
+        .map_err(|e| wiretrace::Error::io(&name, e))?;
+    let done = output::write_documents(&inputs, &a.fields.fields(), a.skip_invalid, &mut table)
         .map_err(|e| match e {
             wiretrace::Error::Io { error, .. } => wiretrace::Error::io(&name, error),
             e => e,
         })?;
+    table.finish().map_err(|e| wiretrace::Error::io(&name, e))?;
     sink.finish()?;
     if !a.common.quiet {
         note!("wiretrace: {} documents", done.documents);

@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Instant;
 use wiretrace::cli::DedupArgs;
+use wiretrace::table::{self, Format, TableWriter};
 use wiretrace::{dedup, input::Input, output};
 
 /// Runs `wiretrace dedup`.
@@ -54,7 +55,13 @@ pub fn run(a: DedupArgs) -> Outcome {
     }
     let mut sink = rows_sink;
     let rows_name = sink.name();
-    output::write_rows(&d, &mut sink).map_err(|e| wiretrace::Error::io(rows_name, e))?;
+    let format = Format::choose(a.format, a.output.as_deref());
+    TableWriter::new(format, table::ROWS, &mut sink)
+        .and_then(|mut rows| {
+            output::write_rows(&d, &mut rows)?;
+            rows.finish()
+        })
+        .map_err(|e| wiretrace::Error::io(rows_name, e))?;
     let mut staged = vec![sink.stage()?];
     let kept = match keep {
         Some(target) => {

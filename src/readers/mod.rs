@@ -8,6 +8,7 @@
 pub mod csv;
 pub mod html;
 pub mod json_values;
+pub mod parquet;
 pub mod warc;
 
 use crate::doc::{self, Document, Fields};

@@ -57,7 +57,9 @@ pub struct Common {
     pub max_record_bytes: usize,
 }
 
-/// Options naming the JSON keys of records.
+/// Options naming the JSON keys of records. A name with dots is a path into nested objects
+/// (`article.body`; a number step indexes an array) unless the record has a key of that very
+/// name.
 #[derive(Debug, Args, Clone)]
 pub struct FieldArgs {
     /// JSON key of the id.

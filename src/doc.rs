@@ -67,9 +67,62 @@ fn aliases(default: &str) -> &'static [&'static str] {
     }
 }
 
+impl Fields {
+    /// The field names that are paths into nested objects (`article.body`).
+    fn paths(&self) -> impl Iterator<Item = &str> {
+        [
+            &self.id,
+            &self.text,
+            &self.title,
+            &self.source,
+            &self.date,
+            &self.url,
+        ]
+        .into_iter()
+        .map(String::as_str)
+        .filter(|n| n.contains('.'))
+    }
+}
+
+/// `line` with the value at each dotted field name's path (`article.body`: key `body` of the
+/// object under `article`; a number step indexes an array, `authors.0`) copied to a key of
+/// that name at the top, unless a key of that very name is already there (CSV headers and
+/// flat exports may hold dots). `None` when nothing is to be copied, or the line is not a
+/// JSON object (the plain parse then says what is wrong).
+fn lift_paths(line: &[u8], fields: &Fields) -> Option<Vec<u8>> {
+    let mut obj: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(line).ok()?;
+    let mut lifted = false;
+    for path in fields.paths() {
+        if obj.contains_key(path) {
+            continue;
+        }
+        let mut at = obj.get(path.split('.').next()?);
+        for step in path.split('.').skip(1) {
+            at = match at {
+                Some(serde_json::Value::Object(m)) => m.get(step),
+                Some(serde_json::Value::Array(a)) => {
+                    step.parse().ok().and_then(|i: usize| a.get(i))
+                }
+                _ => None,
+            };
+        }
+        if let Some(v) = at {
+            obj.insert(path.to_string(), v.clone());
+            lifted = true;
+        }
+    }
+    lifted.then(|| serde_json::to_vec(&obj).expect("a JSON object serializes"))
+}
+
 /// Parses one JSON object into a [`Document`]. `fallback_id` is used when the record has no id.
 /// Keys other than the known ones are ignored here (the `--keep` output copies the raw line).
 pub fn parse_json(line: &[u8], fields: &Fields, fallback_id: &str) -> Result<Document, String> {
+    // Nested field names take a second pass over the record; flat ones stream as they are.
+    let lifted = match fields.paths().next() {
+        Some(_) => lift_paths(line, fields),
+        None => None,
+    };
+    let line = lifted.as_deref().unwrap_or(line);
     let mut de = serde_json::Deserializer::from_slice(line);
     let doc = RecordSeed { fields }
         .deserialize(&mut de)
@@ -306,6 +359,8 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
 /// The id of a JSON record that cannot be parsed as a document (a field of the wrong type,
 /// a missing text), when the record is still a JSON object with an id.
 pub fn id_of(line: &[u8], fields: &Fields) -> Option<String> {
+    let lifted = lift_paths(line, fields);
+    let line = lifted.as_deref().unwrap_or(line);
     let map: std::collections::HashMap<String, Box<serde_json::value::RawValue>> =
         serde_json::from_slice(line).ok()?;
     id_text(map.get(&fields.id)?.get()).ok().flatten()
@@ -362,6 +417,32 @@ pub fn parse_text_file(id: String, content: &str) -> Document {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dotted_names_are_paths_into_nested_records() {
+        let f = Fields {
+            id: "meta.id".into(),
+            text: "article.body".into(),
+            title: "article.headlines.0".into(),
+            source: "a.b".into(),
+            ..Fields::default()
+        };
+        let line = br#"{"meta":{"id":42},"article":{"body":"Hello","headlines":["H1","H2"]},"a.b":"flat wins","a":{"b":"nested"}}"#;
+        let d = parse_json(line, &f, "f:1").unwrap();
+        assert_eq!(d.id, "42");
+        assert_eq!(d.text, "Hello");
+        assert_eq!(d.title.as_deref(), Some("H1"));
+        assert_eq!(d.source.as_deref(), Some("flat wins"));
+        let err = parse_json(br#"{"article":{"text":"x"}}"#, &f, "f:1").unwrap_err();
+        assert!(err.contains(r#"no "article.body" field"#), "{err}");
+        assert_eq!(
+            id_of(br#"{"meta":{"id":"m7"},"article":{"body":5}}"#, &f).as_deref(),
+            Some("m7")
+        );
+        // A nested value of the wrong type is named as usual.
+        let err = parse_json(br#"{"article":{"body":{"p":1}}}"#, &f, "f:1").unwrap_err();
+        assert!(err.contains("is an object"), "{err}");
+    }
 
     #[test]
     fn reads_all_known_fields_and_ignores_others() {

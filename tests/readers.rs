@@ -589,3 +589,61 @@ fn parquet_on_stdin_or_compressed_says_to_name_the_file() {
         .code(2)
         .stderr(predicate::str::contains("inside a compressed file"));
 }
+
+/// Nested records are read through dotted field names, in JSON Lines as in Parquet structs.
+#[test]
+fn dotted_field_names_read_nested_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let recs = common::sample_records();
+    let nested: Vec<serde_json::Value> = recs
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "meta": {"id": r["id"], "published": r["date"]},
+                "article": {"body": r["text"], "headline": r["title"]},
+                "url": r["url"], "source": r["source"],
+            })
+        })
+        .collect();
+    let flat = dir.path().join("flat.jsonl");
+    common::write_jsonl(&flat, &recs);
+    let deep = dir.path().join("deep.jsonl");
+    common::write_jsonl(&deep, &nested);
+    let want = wiretrace()
+        .args(["dedup", s(&flat), "-q"])
+        .output()
+        .unwrap()
+        .stdout;
+    let got = wiretrace()
+        .args([
+            "dedup",
+            s(&deep),
+            "-q",
+            "--id-field",
+            "meta.id",
+            "--text-field",
+            "article.body",
+        ])
+        .args([
+            "--title-field",
+            "article.headline",
+            "--date-field",
+            "meta.published",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        got.status.success(),
+        "{}",
+        String::from_utf8_lossy(&got.stderr)
+    );
+    assert_eq!(got.stdout, want);
+    wiretrace()
+        .args(["dedup", s(&deep), "--text-field", "article.text"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("deep.jsonl:1")
+                .and(predicate::str::contains(r#"no "article.text" field"#)),
+        );
+}

@@ -37,9 +37,103 @@ pub fn document(
         doc.date = article
             .published_time
             .as_deref()
-            .and_then(|t| crate::date::parse(t.trim()));
+            .and_then(|t| crate::date::parse(t.trim()))
+            .or_else(|| published_date(&html, &article.content));
     }
     Ok(doc)
+}
+
+/// The publication date a page states where its `<meta>` and simple JSON-LD (which the
+/// extractor reads) do not: the `datePublished` of a JSON-LD article inside a `@graph` or an
+/// array, else a `<time>` marked as the publication's (`itemprop="datePublished"`,
+/// `pubdate`, a class naming publishing), else the first `<time datetime>` of the article
+/// itself (a sidebar's times are other stories').
+fn published_date(page: &str, article: &str) -> Option<i64> {
+    let lower = page.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(at) = lower[from..].find("application/ld+json") {
+        let open = from + at;
+        let body = open + lower[open..].find('>')? + 1;
+        let end = body + lower[body..].find("</script")?;
+        from = end;
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&page[body..end]) {
+            if let Some(t) = json_ld_published(&v).and_then(|t| crate::date::parse(t.trim())) {
+                return Some(t);
+            }
+        }
+    }
+    let times = |html: &str| -> Vec<(String, String)> {
+        let lower = html.to_ascii_lowercase();
+        let mut out = Vec::new();
+        let mut from = 0;
+        while let Some(at) = lower[from..].find("<time") {
+            let start = from + at + 5;
+            let Some(len) = lower[start..].find('>') else {
+                break;
+            };
+            let tag = &html[start..start + len];
+            if let Some(dt) = attribute(tag, "datetime") {
+                out.push((tag.to_ascii_lowercase(), dt));
+            }
+            from = start + len;
+        }
+        out
+    };
+    let marked = |tag: &str| {
+        tag.contains("datepublished") || tag.contains("pubdate") || tag.contains("publish")
+    };
+    let parse = |(_, dt): &(String, String)| crate::date::parse(dt.trim());
+    // The page's <article> element, where it has one (a byline's time is there, and the
+    // extractor drops bylines from its text); else the extracted article.
+    let own = lower
+        .find("<article")
+        .and_then(|a| Some(&page[a..a + lower[a..].find("</article")?]))
+        .unwrap_or(article);
+    times(page)
+        .iter()
+        .filter(|(tag, _)| marked(tag))
+        .find_map(parse)
+        .or_else(|| times(own).iter().find_map(parse))
+}
+
+/// The `datePublished` of the first article-like object in a JSON-LD value (objects,
+/// arrays and `@graph`s searched depth first).
+fn json_ld_published(v: &serde_json::Value) -> Option<&str> {
+    match v {
+        serde_json::Value::Array(items) => items.iter().find_map(json_ld_published),
+        serde_json::Value::Object(m) => m
+            .get("datePublished")
+            .and_then(|d| d.as_str())
+            .or_else(|| m.get("@graph").and_then(json_ld_published))
+            .or_else(|| m.get("mainEntity").and_then(json_ld_published)),
+        _ => None,
+    }
+}
+
+/// The value of attribute `name` in the inside of a tag (`<time class=x datetime="…"`),
+/// quoted or not.
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let lower = tag.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(at) = lower[from..].find(name) {
+        let i = from + at;
+        from = i + name.len();
+        // A whole attribute name: not `data-datetime`.
+        if i > 0 && !lower.as_bytes()[i - 1].is_ascii_whitespace() {
+            continue;
+        }
+        let rest = tag[from..].trim_start();
+        let Some(rest) = rest.strip_prefix('=') else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let value = match rest.chars().next()? {
+            q @ ('"' | '\'') => rest[1..].split(q).next()?,
+            _ => rest.split(|c: char| c.is_whitespace() || c == '/').next()?,
+        };
+        return Some(value.to_string());
+    }
+    None
 }
 
 /// A page title without the site name pages append to it (`Ferry late again | The Daily
@@ -211,6 +305,44 @@ mod tests {
         assert_eq!(
             strip_site_name("No separator here", None),
             "No separator here"
+        );
+    }
+
+    fn page_with(head: &str, body_top: &str) -> String {
+        let body: String = (0..5)
+            .map(|i| format!("<p>Paragraph {i} says the council met on Monday to weigh the harbour plan, and the vote was put off for a week after a long debate.</p>"))
+            .collect();
+        format!("<html><head><title>Harbour plan</title>{head}</head><body><aside><time datetime='2023-01-01'>old</time></aside><article>{body_top}{body}</article></body></html>")
+    }
+
+    #[test]
+    fn dates_come_from_meta_json_ld_or_the_articles_time() {
+        let when = crate::date::parse("2024-05-06T07:08:00Z");
+        let ld = page_with(
+            r#"<script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle","headline":"Harbour plan","datePublished":"2024-05-06T07:08:00Z"}</script>"#,
+            "",
+        );
+        assert_eq!(document(ld.as_bytes(), None, None).unwrap().date, when);
+        // A graph of several things, the article among them.
+        let graph = page_with(
+            r#"<script type="application/ld+json">{"@graph":[{"@type":"WebSite","name":"X"},{"@type":"NewsArticle","datePublished":"2024-05-06T09:08:00+02:00"}]}</script>"#,
+            "",
+        );
+        assert_eq!(document(graph.as_bytes(), None, None).unwrap().date, when);
+        // No metadata: the <time> that says it is the publication's, else the first one in
+        // the article (not the sidebar's).
+        let marked = page_with("", "<time datetime='2020-01-01'>x</time> <time itemprop='datePublished' datetime='2024-05-06T07:08:00Z'>6 May</time>");
+        assert_eq!(document(marked.as_bytes(), None, None).unwrap().date, when);
+        let first = page_with(
+            "",
+            "<p class='byline'>By Ann <time datetime=\"2024-05-06T07:08:00Z\">6 May</time></p>",
+        );
+        assert_eq!(document(first.as_bytes(), None, None).unwrap().date, when);
+        assert_eq!(
+            document(page_with("", "").as_bytes(), None, None)
+                .unwrap()
+                .date,
+            None
         );
     }
 

@@ -152,6 +152,8 @@ pub struct Stats {
     pub candidates: usize,
     /// Pairs that passed verification.
     pub verified: usize,
+    /// Verified pairs set apart because they share only a site's chrome.
+    pub chrome_pairs: usize,
     /// Bands × rows used.
     pub bands: Option<Bands>,
     /// Boilerplate document-frequency cut used.
@@ -575,6 +577,7 @@ pub fn cluster_corpus_with(
     let (assignments, more) = rest.expect("the pipeline ran")?;
     stats.candidates = more.candidates;
     stats.verified = more.verified;
+    stats.chrome_pairs = more.chrome_pairs;
     stats.timings.extend(more.timings);
     stats.empty = active.iter().filter(|a| !**a).count();
     stats.stories = assignments.iter().filter(|a| a.parent.is_none()).count();
@@ -622,8 +625,20 @@ fn stories(
         },
     );
     drop(buckets);
+    // Pages that share only their site's chrome are not one story (see [`crate::chrome`]).
+    let doc = |i: u32| (corpus.set(i as usize), corpus.positions(i as usize));
+    let outlet = |i: u32| corpus.docs[i as usize].source;
+    let verified = edges.len();
+    let edges: Vec<verify::Edge> = edges
+        .into_par_iter()
+        .filter(|e| {
+            let same = outlet(e.a).is_some() && outlet(e.a) == outlet(e.b);
+            !crate::chrome::only_chrome(doc(e.a), doc(e.b), e.sim.shared, same, rule.scale)
+        })
+        .collect();
     stats.candidates = candidates;
-    stats.verified = edges.len();
+    stats.verified = verified;
+    stats.chrome_pairs = verified - edges.len();
     stats.timings.push(("verify", t.elapsed()));
 
     let t = Instant::now();

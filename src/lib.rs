@@ -37,6 +37,7 @@
 pub mod anchor;
 pub mod boilerplate;
 pub mod check;
+pub mod chrome;
 pub mod cli;
 pub mod cluster;
 pub mod corpus;

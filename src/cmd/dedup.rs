@@ -136,9 +136,10 @@ fn print_summary(
         opts.rule.min_score, opts.rule.min_containment, opts.rule.min_shared
     );
     note!(
-        "  candidate pairs {}, verified {}",
+        "  candidate pairs {}, verified {}, set apart as only site chrome {}",
         s.candidates,
-        s.verified
+        s.verified,
+        s.chrome_pairs
     );
     let stages: Vec<String> = s
         .timings

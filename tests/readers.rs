@@ -683,3 +683,56 @@ fn dotted_field_names_read_nested_records() {
                 .and(predicate::str::contains(r#"no "article.text" field"#)),
         );
 }
+
+/// A folder of saved HTML pages: each page's article is a document named by its path, the
+/// same story in two sites' pages is one story, and `convert` shows the extracted text.
+#[test]
+fn a_folder_of_html_pages_reads_each_article() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("pages");
+    std::fs::create_dir_all(root.join("gazette")).unwrap();
+    std::fs::create_dir_all(root.join("herald")).unwrap();
+    std::fs::write(
+        root.join("gazette/ferry.html"),
+        page("Ferry late", &story("ferry")),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("gazette/museum.html"),
+        page("Museum opens", &story("museum")),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("herald/ferry.htm"),
+        page("Ferry late again", &story("ferry")),
+    )
+    .unwrap();
+    let rows = common::ok_rows(
+        wiretrace()
+            .args(["dedup", s(&root), "-q"])
+            .output()
+            .unwrap(),
+    );
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["gazette/ferry", "gazette/museum", "herald/ferry"]);
+    assert_eq!(rows[2]["cluster"], "gazette/ferry");
+    assert_eq!(rows[1]["cluster"], "gazette/museum");
+    let docs = common::ok_rows(
+        wiretrace()
+            .args(["convert", s(&root), "-q"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(docs[1]["title"], "Museum opens");
+    assert_eq!(docs[1]["date"], "2024-04-30T12:00:00Z");
+    let text = docs[1]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("Paragraph 0 about museum") && !text.contains("Section 3"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("\n\n").count(),
+        4,
+        "paragraph breaks survive: {text}"
+    );
+}

@@ -486,6 +486,25 @@ fn add(
     Ok(())
 }
 
+/// Adds a JSON record made by a reader (a CSV or Parquet row) at (input, line) to the chunk.
+fn add_json(
+    chunk: &mut Chunk,
+    json: &[u8],
+    (input, line): (u32, u64),
+    sink: &mut impl FnMut(Chunk) -> Result<()>,
+) -> Result<()> {
+    let start = chunk.data.len();
+    chunk.data.extend_from_slice(json);
+    let record = RecordRef {
+        start,
+        end: chunk.data.len(),
+        input,
+        line,
+        kind: RecordKind::Json,
+    };
+    add(chunk, record, sink)
+}
+
 /// Reads every input in order and hands chunks of records to `sink`, stopping at the first
 /// error (of reading, or returned by `sink`).
 pub fn for_each_chunk(inputs: &[Input], mut sink: impl FnMut(Chunk) -> Result<()>) -> Result<()> {
@@ -546,18 +565,7 @@ pub fn for_each_chunk(inputs: &[Input], mut sink: impl FnMut(Chunk) -> Result<()
                             path,
                             &input.name(),
                             cap,
-                            |line, json| {
-                                let start = chunk.data.len();
-                                chunk.data.extend_from_slice(json);
-                                let record = RecordRef {
-                                    start,
-                                    end: chunk.data.len(),
-                                    input: i,
-                                    line,
-                                    kind: RecordKind::Json,
-                                };
-                                add(&mut chunk, record, &mut sink)
-                            },
+                            |line, json| add_json(&mut chunk, json, (i, line), &mut sink),
                         )?;
                     }
                     Stream::Warc => {
@@ -607,19 +615,7 @@ pub fn for_each_chunk(inputs: &[Input], mut sink: impl FnMut(Chunk) -> Result<()
                             &mut r,
                             sep,
                             cap,
-                            |line, json| {
-                                let start = chunk.data.len();
-                                chunk.data.extend_from_slice(json);
-                                let record = RecordRef {
-                                    start,
-                                    end: chunk.data.len(),
-                                    input: i,
-                                    line,
-                                    kind: RecordKind::Json,
-                                };
-                                add(&mut chunk, record, &mut sink)?;
-                                Ok(())
-                            },
+                            |line, json| add_json(&mut chunk, json, (i, line), &mut sink),
                             |line| input.place(line),
                         )?;
                     }

@@ -320,12 +320,7 @@ fn folders_are_walked_recursively_with_shards_and_nested_stories() {
         )
         .unwrap();
     }
-    let rows = common::ok_rows(
-        wiretrace()
-            .args(["dedup", s(&root), "-q"])
-            .output()
-            .unwrap(),
-    );
+    let rows = common::rows_of(&["dedup", s(&root), "-q"]);
     let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["s0", "s1", "2024/01/ferry", "2024/02/ferry"]);
     assert_eq!(rows[3]["cluster"], rows[2]["cluster"]);
@@ -604,7 +599,7 @@ fn parquet_on_stdin_or_compressed_says_to_name_the_file() {
     let bytes = std::fs::read(&pq).unwrap();
     assert!(bytes.starts_with(b"PAR1"));
     // convert's Parquet reads back into the same stories.
-    let rows = common::ok_rows(wiretrace().args(["dedup", s(&pq), "-q"]).output().unwrap());
+    let rows = common::rows_of(&["dedup", s(&pq), "-q"]);
     assert_eq!(rows.len(), 55);
     wiretrace()
         .args(["dedup", "-"])
@@ -707,22 +702,12 @@ fn a_folder_of_html_pages_reads_each_article() {
         page("Ferry late again", &story("ferry")),
     )
     .unwrap();
-    let rows = common::ok_rows(
-        wiretrace()
-            .args(["dedup", s(&root), "-q"])
-            .output()
-            .unwrap(),
-    );
+    let rows = common::rows_of(&["dedup", s(&root), "-q"]);
     let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["gazette/ferry", "gazette/museum", "herald/ferry"]);
     assert_eq!(rows[2]["cluster"], "gazette/ferry");
     assert_eq!(rows[1]["cluster"], "gazette/museum");
-    let docs = common::ok_rows(
-        wiretrace()
-            .args(["convert", s(&root), "-q"])
-            .output()
-            .unwrap(),
-    );
+    let docs = common::rows_of(&["convert", s(&root), "-q"]);
     assert_eq!(docs[1]["title"], "Museum opens");
     assert_eq!(docs[1]["date"], "2024-04-30T12:00:00Z");
     let text = docs[1]["text"].as_str().unwrap();

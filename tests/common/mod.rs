@@ -53,6 +53,11 @@ pub fn big_corpus(path: &Path, copies: usize, tag: &str) -> usize {
     copies * recs.len()
 }
 
+/// The rows `wiretrace ARGS` prints, after checking that it succeeded.
+pub fn rows_of(args: &[&str]) -> Vec<serde_json::Value> {
+    ok_rows(wiretrace().args(args).output().unwrap())
+}
+
 /// The JSON rows a successful run printed on stdout (its stderr shown if it failed).
 pub fn ok_rows(out: std::process::Output) -> Vec<serde_json::Value> {
     assert!(

@@ -227,11 +227,9 @@ pub fn mates(corpus: &Corpus, active: &[bool], p: Anchors) -> Mates {
                     for &x in same_b {
                         let a = x as u32 as usize;
                         let c = std::mem::take(&mut shared[a]);
-                        if c >= enough {
-                            let small = if sizes[a] < sizes[b] { a } else { b };
-                            if c as f32 >= (p.min_share * anchor_counts[small] as f32).ceil() {
-                                mates.push(a as u32);
-                            }
+                        let small = if sizes[a] < sizes[b] { a } else { b };
+                        if c >= enough && mates_accept(p, c, anchor_counts[small]) {
+                            mates.push(a as u32);
                         }
                     }
                     mates[from..].sort_unstable();
@@ -255,11 +253,8 @@ pub fn mates(corpus: &Corpus, active: &[bool], p: Anchors) -> Mates {
 }
 
 /// Appends to `pairs` every pair of documents of one anchor's `list` (entries of one
-/// anchor, documents ascending) that anchors propose, as (later, earlier). A list of at most
-/// `wide` documents is ordered by size, so the partners large enough for each document are
-/// the ones after a point that only moves on: the work is the pairs made, where testing
-/// every pair of a list was four fifths of the stage. A wider list pairs each document with
-/// the `span` after it, in input order.
+/// anchor, documents ascending) that anchors propose, as (later, earlier) (see
+/// [`list_pairs`]).
 fn pair_list(
     list: &[u64],
     sizes: &[u32],
@@ -267,23 +262,48 @@ fn pair_list(
     by_size: &mut Vec<(u32, u32)>,
     pairs: &mut Vec<u64>,
 ) {
-    let pair = |x: u32, y: u32| u64::from(x.max(y)) << 32 | u64::from(x.min(y));
-    if list.len() > p.wide {
-        for (i, &x) in list.iter().enumerate() {
-            let a = x as u32;
-            let sa = sizes[a as usize] as f32;
-            for &y in list[i + 1..].iter().take(p.span) {
-                let b = y as u32;
-                let sb = sizes[b as usize] as f32;
+    let at = |i: usize| {
+        let d = list[i] as u32;
+        (d, sizes[d as usize])
+    };
+    list_pairs(list.len(), at, p, by_size, |later, earlier| {
+        pairs.push(u64::from(later) << 32 | u64::from(earlier))
+    });
+}
+
+/// Calls `pair(later, earlier)` for every pair of documents of one anchor's list that anchors
+/// propose: `at(i)` is the list's `i`th document (ascending, input order) and its set size.
+/// A list of at most `wide` documents is ordered by size, so the partners large enough for
+/// each document are the ones after a point that only moves on: the work is the pairs made,
+/// where testing every pair of a list was four fifths of the stage. A wider list pairs each
+/// document with the `span` after it, in input order.
+pub fn list_pairs<D: Copy + Ord>(
+    len: usize,
+    at: impl Fn(usize) -> (D, u32),
+    p: Anchors,
+    by_size: &mut Vec<(u32, D)>,
+    mut pair: impl FnMut(D, D),
+) {
+    let mut emit = |x: D, y: D| pair(x.max(y), x.min(y));
+    if len > p.wide {
+        for i in 0..len {
+            let (a, size_a) = at(i);
+            let sa = size_a as f32;
+            for j in i + 1..len.min(i + 1 + p.span) {
+                let (b, size_b) = at(j);
+                let sb = size_b as f32;
                 if sa.max(sb) >= p.ratio * sa.min(sb) {
-                    pairs.push(pair(a, b));
+                    emit(a, b);
                 }
             }
         }
         return;
     }
     by_size.clear();
-    by_size.extend(list.iter().map(|&x| (sizes[x as u32 as usize], x as u32)));
+    by_size.extend((0..len).map(|i| {
+        let (d, size) = at(i);
+        (size, d)
+    }));
     by_size.sort_unstable();
     // The first partner large enough for the document at i (sizes ascending).
     let mut from = 0;
@@ -299,9 +319,16 @@ fn pair_list(
             from += 1;
         }
         for &(_, b) in &by_size[from.max(i + 1)..] {
-            pairs.push(pair(a, b));
+            emit(a, b);
         }
     }
+}
+
+/// True when a pair that shares `shared` anchors, the smaller of the two (by set size)
+/// having `small_anchors`, are mates.
+#[inline]
+pub fn mates_accept(p: Anchors, shared: u32, small_anchors: u32) -> bool {
+    shared >= p.min_shared.max(1) && shared as f32 >= (p.min_share * small_anchors as f32).ceil()
 }
 
 /// Sorts `v` stably by the low `bits` bits of `key` (at most 32), in passes of up to 11 bits

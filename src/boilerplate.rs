@@ -167,7 +167,7 @@ pub const SOURCE_MIN_DOCS: usize = 4;
 pub const OUTLET_SAMPLE: usize = 32;
 
 /// Documents sampled to learn corpus-wide frequencies.
-const GLOBAL_SAMPLE: usize = 20_000;
+pub const GLOBAL_SAMPLE: usize = 20_000;
 
 impl Boilerplate {
     /// Learns the boilerplate of `corpus`: shingles in more than `max_df` of its documents,
@@ -226,10 +226,16 @@ impl Boilerplate {
     /// by very many outlets) and judging it on its few other shingles would lose it. A set
     /// that would keep fewer than [`MIN_KEPT`] shingles keeps everything.
     pub fn discount(&self, set: &mut [u32], positions: &mut [u8], source: Option<u32>) -> usize {
+        let outlet: &[u32] = source.map_or(&[], |s| &self.outlet[s as usize]);
+        self.discount_with(set, positions, outlet)
+    }
+
+    /// [`Boilerplate::discount`] with the outlet's boilerplate given as a sorted set (an
+    /// engine that learns each outlet's apart from the corpus-wide set brings it along).
+    pub fn discount_with(&self, set: &mut [u32], positions: &mut [u8], outlet: &[u32]) -> usize {
         const OUTLET: u8 = 1;
         const WIDESPREAD: u8 = 2;
         // The outlet's set is merged with the document's (both sorted).
-        let outlet: &[u32] = source.map_or(&[], |s| &self.outlet[s as usize]);
         let mut o = 0;
         let flags: Vec<u8> = set
             .iter()
@@ -286,10 +292,20 @@ fn sorted(set: &ShingleSet) -> Vec<u32> {
     v
 }
 
-/// Evenly spaced indices of `n` items, at most `k` of them.
+/// Evenly spaced indices of `n` items, at most `k` of them: every [`spread_step`]th.
 fn spread(n: usize, k: usize) -> impl Iterator<Item = usize> {
-    let step = n.div_ceil(k.max(1)).max(1);
-    (0..n).step_by(step)
+    (0..n).step_by(spread_step(n, k))
+}
+
+/// The step between the evenly spaced indices that sample at most `k` of `n` items.
+pub fn spread_step(n: usize, k: usize) -> usize {
+    n.div_ceil(k.max(1)).max(1)
+}
+
+/// The count above which a shingle of a sample of `sample` of `n` documents is widespread,
+/// for a corpus-wide cut of `max_df` documents.
+pub fn sample_cut(max_df: u32, sample: usize, n: usize) -> f64 {
+    f64::from(max_df) * sample as f64 / n as f64
 }
 
 /// Shingles in more than `max_df` documents of `corpus`, estimated on an evenly spaced sample
@@ -300,7 +316,7 @@ pub fn widespread(corpus: &Corpus, max_df: u32, sample_docs: usize) -> ShingleSe
     if sample.is_empty() {
         return ShingleSet::default();
     }
-    let cut = f64::from(max_df) * sample.len() as f64 / n as f64;
+    let cut = sample_cut(max_df, sample.len(), n);
     // Every occurrence in the sample is counted exactly. Three in four occurrences in news
     // pages are of widespread shingles, so screening them by hashed 8-bit counters first
     // left most of them to count exactly anyway, and cost more than it saved (at 200,000

@@ -138,24 +138,87 @@ pub fn cluster(
     (0..n as u32).map(|i| uf.find(i)).collect()
 }
 
-/// A neighbour as one version sees it.
-#[derive(Clone, Copy)]
-struct Seen {
-    other: u32,
+/// A neighbour as one version sees it: the other version, the share of this version's
+/// shingles found in it, their Jaccard, and the other's place in time order.
+#[derive(Debug, Clone, Copy)]
+pub struct Neighbour<D, R> {
+    /// The other version.
+    pub other: D,
     /// Share of this version's shingles found in the other.
-    share: f32,
-    jaccard: f32,
+    pub share: f32,
+    /// Their Jaccard similarity.
+    pub jaccard: f32,
+    /// The other's place in time order.
+    pub rank: R,
 }
 
-impl Seen {
+impl<D, R: Copy> Neighbour<D, R> {
     /// Order of preference: share in steps of 0.05 (finer differences are noise), then
     /// Jaccard, then the earlier version.
-    fn key(&self, rank: &[u32]) -> (u32, u32, std::cmp::Reverse<u32>) {
+    fn key(&self) -> (u32, u32, std::cmp::Reverse<R>) {
         (
             (self.share * 20.0).round() as u32,
             (self.jaccard * 1e6) as u32,
-            std::cmp::Reverse(rank[self.other as usize]),
+            std::cmp::Reverse(self.rank),
         )
+    }
+}
+
+/// What one version links to under [`Linkage::Attach`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Link<D> {
+    /// Nothing: a story of its own so far.
+    None,
+    /// The earlier version that explains it.
+    Parent(D),
+    /// The first version of its story seen so far joins `top`, the later version that
+    /// explains most of it, and those of `also` that are verified pairs with `top`.
+    Root {
+        /// The later version that explains most of it.
+        top: D,
+        /// Other later versions that explain enough of it.
+        also: Vec<D>,
+    },
+}
+
+/// The link of one version (at `me` in time order) with neighbours `seen`, under `t`.
+/// `covered(other)` is its [`covered_share`] by `other` (`None` when positions are not kept).
+/// Each version's link is its own decision, so an engine can make them where the version's
+/// pairs are and join them afterwards.
+pub fn attach_link<D: Copy + PartialEq, R: Ord + Copy>(
+    me: R,
+    seen: &[Neighbour<D, R>],
+    t: Thresholds,
+    covered: impl Fn(D) -> Option<f32>,
+) -> Link<D> {
+    let mut earlier: Vec<&Neighbour<D, R>> = seen
+        .iter()
+        .filter(|s| s.share >= t.min_share && s.rank < me)
+        .collect();
+    earlier.sort_unstable_by_key(|s| std::cmp::Reverse(s.key()));
+    // A low share needs positional evidence too: covered share plus Jaccard.
+    let parent = earlier.into_iter().find(|s| {
+        s.share >= t.sure_share || covered(s.other).is_none_or(|c| c + s.jaccard >= t.min_evidence)
+    });
+    if let Some(parent) = parent {
+        return Link::Parent(parent.other);
+    }
+    // The first version of its story seen so far: join the later versions that explain it,
+    // when they are one story among themselves.
+    let Some(top) = seen
+        .iter()
+        .filter(|s| s.share >= t.root_share)
+        .max_by_key(|s| s.key())
+    else {
+        return Link::None;
+    };
+    Link::Root {
+        top: top.other,
+        also: seen
+            .iter()
+            .filter(|s| s.share >= t.root_share && s.other != top.other)
+            .map(|s| s.other)
+            .collect(),
     }
 }
 
@@ -205,22 +268,18 @@ fn attach(
     edges: &[Edge],
     rank: &[u32],
     sizes: &[u32],
-    Thresholds {
-        min_share,
-        root_share,
-        sure_share,
-        min_evidence,
-    }: Thresholds,
+    t: Thresholds,
     covered: &(dyn Fn(u32, u32) -> Option<f32> + Sync),
 ) {
     let n = rank.len();
     // Each version's neighbours, in the order of the edges.
     let seen_by = |me: u32, other: u32, e: &Edge| {
         let share = e.sim.shared as f32 / sizes[me as usize].max(1) as f32;
-        let seen = Seen {
+        let seen = Neighbour {
             other,
             share,
             jaccard: e.sim.jaccard,
+            rank: rank[other as usize],
         };
         (me as usize, seen)
     };
@@ -230,10 +289,11 @@ fn attach(
         edges
             .iter()
             .flat_map(|e| [seen_by(e.a, e.b, e), seen_by(e.b, e.a, e)]),
-        Seen {
+        Neighbour {
             other: 0,
             share: 0.0,
             jaccard: 0.0,
+            rank: 0,
         },
     );
     let is_edge = |a: u32, b: u32| {
@@ -243,46 +303,30 @@ fn attach(
     // Each version's links are its own decision (parallel); joining them is not.
     let links: Vec<Vec<u32>> = (0..n)
         .into_par_iter()
-        .map(|d| {
-            let seen = adj.get(d);
-            let mut earlier: Vec<&Seen> = seen
-                .iter()
-                .filter(|s| s.share >= min_share && rank[s.other as usize] < rank[d])
-                .collect();
-            earlier.sort_unstable_by_key(|s| std::cmp::Reverse(s.key(rank)));
-            // A low share needs positional evidence too: covered share plus Jaccard.
-            let parent = earlier.into_iter().find(|s| {
-                s.share >= sure_share
-                    || covered(d as u32, s.other).is_none_or(|c| c + s.jaccard >= min_evidence)
-            });
-            if let Some(parent) = parent {
-                return vec![parent.other];
-            }
-            // The first version of its story seen so far: join the later versions that
-            // explain it, when they are one story among themselves.
-            let Some(top) = seen
-                .iter()
-                .filter(|s| s.share >= root_share)
-                .max_by_key(|s| s.key(rank))
-            else {
-                return Vec::new();
-            };
-            let mut join = vec![top.other];
-            join.extend(
-                seen.iter()
-                    .filter(|s| {
-                        s.share >= root_share && s.other != top.other && is_edge(top.other, s.other)
-                    })
-                    .map(|s| s.other),
-            );
-            join
-        })
+        .map(
+            |d| match attach_link(rank[d], adj.get(d), t, |o| covered(d as u32, o)) {
+                Link::None => Vec::new(),
+                Link::Parent(p) => vec![p],
+                Link::Root { top, also } => std::iter::once(top)
+                    .chain(also.into_iter().filter(|&s| is_edge(top, s)))
+                    .collect(),
+            },
+        )
         .collect();
     for (d, join) in links.into_iter().enumerate() {
         for other in join {
             uf.union(d as u32, other);
         }
     }
+}
+
+/// The [`covered_share`] of a text of `len` bytes (its `set` and `positions`) by `other`,
+/// with gaps of [`NOISE_GAP_CHARS`] counted as noise.
+pub fn covered_by(len: u32, set: &[u32], positions: &[u8], other: &[u32]) -> f32 {
+    // Positions are offsets in the text without spaces, about five sixths of its bytes.
+    let chars = (f64::from(len) * 0.83).max(1.0);
+    let gap = (NOISE_GAP_CHARS * 256.0 / chars).ceil() as u32;
+    covered_share(set, positions, other, gap)
 }
 
 /// The share of a text's shingles (`set`, with their `positions` as

@@ -645,14 +645,12 @@ fn stories(
     let covered = |me: u32, other: u32| {
         let (me, other) = (me as usize, other as usize);
         let positions = corpus.positions(me)?;
-        // Positions are offsets in the text without spaces, about five sixths of its bytes.
-        let chars = (f64::from(corpus.docs[me].len) * 0.83).max(1.0);
-        let gap = (cluster::NOISE_GAP_CHARS * 256.0 / chars).ceil() as u32;
-        Some(cluster::covered_share(
+        let len = corpus.docs[me].len;
+        Some(cluster::covered_by(
+            len,
             corpus.set(me),
             positions,
             corpus.set(other),
-            gap,
         ))
     };
     let cluster = || cluster::cluster(n, &edges, &order, &sizes, opts.linkage, &covered);

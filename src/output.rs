@@ -359,6 +359,44 @@ struct Row<'a> {
     empty: bool,
 }
 
+/// A similarity as rows show it: four decimals, enough to read and stable across platforms.
+pub fn shown_similarity(s: f32) -> f64 {
+    (f64::from(s) * 10_000.0).round() / 10_000.0
+}
+
+/// Appends a document's JSON line to `buf`: the one definition of a row, shared by
+/// `dedup`'s writer and the Spark job's. `similarity` as [`shown_similarity`] gives it.
+pub fn row_line(
+    buf: &mut Vec<u8>,
+    id: &str,
+    cluster: &str,
+    duplicate: bool,
+    parent: Option<&str>,
+    similarity: Option<f64>,
+    empty: bool,
+) {
+    let row = Row {
+        id,
+        cluster,
+        duplicate,
+        parent,
+        similarity,
+        empty,
+    };
+    serde_json::to_writer(&mut *buf, &row).expect("a row serializes to memory");
+    buf.push(b'\n');
+}
+
+/// Appends the JSON line of a record left out as invalid to `buf`.
+pub fn invalid_line(buf: &mut Vec<u8>, id: &str, reason: &str) {
+    let row = InvalidRow {
+        id,
+        invalid: reason,
+    };
+    serde_json::to_writer(&mut *buf, &row).expect("a row serializes to memory");
+    buf.push(b'\n');
+}
+
 /// Writes one JSON line per input record, in input order: each document's row, and for a
 /// record left out as invalid `{"id", "invalid": "why"}`.
 pub fn write_rows(d: &Dedup, out: &mut impl Write) -> io::Result<()> {
@@ -380,12 +418,7 @@ fn write_rows_in(d: &Dedup, out: &mut impl Write, rows: usize, buffers: usize) -
     let invalid_before = |buf: &mut Vec<u8>, i: usize| {
         let from = before.partition_point(|&b| b < i);
         for inv in &d.invalid[from..from + before[from..].partition_point(|&b| b == i)] {
-            let row = InvalidRow {
-                id: &inv.id,
-                invalid: &inv.reason,
-            };
-            serde_json::to_writer(&mut *buf, &row).expect("a row serializes to memory");
-            buf.push(b'\n');
+            invalid_line(buf, &inv.id, &inv.reason);
         }
     };
     let format = |block: usize| -> Vec<u8> {
@@ -393,19 +426,15 @@ fn write_rows_in(d: &Dedup, out: &mut impl Write, rows: usize, buffers: usize) -
         for i in block * rows..docs.len().min((block + 1) * rows) {
             invalid_before(&mut buf, i);
             let (doc, a) = (&docs[i], &d.assignments[i]);
-            let row = Row {
-                id: &doc.id,
-                cluster: &docs[a.cluster as usize].id,
-                duplicate: a.duplicate,
-                parent: a.parent.map(|p| docs[p as usize].id.as_str()),
-                // Four decimals: enough to read, and stable across platforms.
-                similarity: a
-                    .similarity
-                    .map(|s| (f64::from(s) * 10_000.0).round() / 10_000.0),
-                empty: a.empty,
-            };
-            serde_json::to_writer(&mut buf, &row).expect("a row serializes to memory");
-            buf.push(b'\n');
+            row_line(
+                &mut buf,
+                &doc.id,
+                &docs[a.cluster as usize].id,
+                a.duplicate,
+                a.parent.map(|p| docs[p as usize].id.as_str()),
+                a.similarity.map(shown_similarity),
+                a.empty,
+            );
         }
         buf
     };

@@ -268,11 +268,11 @@ impl Screen {
 /// Checks every candidate pair and keeps those the rule accepts, in the candidates' order.
 /// With `signatures` (`k` values or fingerprints per document, as a flat slice) pairs that
 /// clearly cannot pass are dropped before their sets are intersected.
-pub fn verify(
+pub fn verify<T: PartialEq + Sync>(
     corpus: &Corpus,
     candidates: &[(u32, u32)],
     rule: Rule,
-    signatures: Option<(&[u16], usize)>,
+    signatures: Option<(&[T], usize)>,
 ) -> Vec<Edge> {
     // Candidates pair documents at random, so screening them waits on memory: the
     // signatures of the pair `AHEAD` places on are requested while this one is screened.

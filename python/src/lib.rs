@@ -3,6 +3,8 @@
 //! checks and messages) and the command line's own pipeline, so a Python run and a `wiretrace
 //! dedup` run of one corpus give the same rows.
 
+mod spark;
+
 use clap::Parser;
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
@@ -60,6 +62,7 @@ fn dedup_files(
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dedup_files, m)?)?;
+    spark::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -1,0 +1,452 @@
+"""wiretrace on Apache Spark: the same stories as ``wiretrace dedup``, on a cluster.
+
+``dedup(df)`` adds ``cluster``, ``duplicate``, ``parent`` and ``similarity`` to every row of a
+Spark DataFrame; ``python -m wiretrace.spark INPUT... -o OUT`` reads JSON Lines or Parquet with
+Spark's readers and writes the rows ``wiretrace dedup`` writes.
+
+Every stage runs on the executors, in the Rust core (``mapInArrow``), with the command line's
+parameters and rules; Spark only moves rows between them. What the driver holds is bounded by
+the number of partitions and by the corpus-wide boilerplate (a sample of 20,000 documents):
+
+1. parse and shingle, per partition;
+2. boilerplate: the shingles of an evenly spaced sample counted by part of their values; each
+   outlet's from an evenly spaced sample of its pages, grouped by outlet; only the corpus-wide
+   set is broadcast;
+3. discount and sign, per partition;
+4. candidates: band keys and anchors shuffled by part of their value, bucket mates and anchor
+   mates paired in Rust, then shuffled to the home of the later document of each pair;
+5. verify: each home gets its own documents and the earlier ones its pairs need;
+6. linkage: each version's link, decided where all its verified pairs meet; stories are the
+   connected components of the links (large-star/small-star, a few joins per round);
+7. provenance per story, where its versions and pairs meet.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from typing import Any, Callable, Iterator
+
+import pyarrow as pa
+
+from . import WiretraceError, _core, _option_args
+
+__all__ = ["dedup", "main"]
+
+_FIELDS = ("id", "text", "title", "date", "source", "url")
+_ADDED = ["cluster", "duplicate", "parent", "similarity"]
+
+#: Documents per home part (verification and provenance), at most: what one task holds.
+HOME_DOCS = 50_000
+
+_SHINGLED = ("_pos bigint, part int, vrow bigint, srow bigint, id string, title string, "
+             "source string, date bigint, len int, set binary, at binary, error string, "
+             "unreadable_date string")
+_EDGES = ("a bigint, b bigint, shared int, larger int, containment float, jaccard float, "
+          "size_a int, size_b int, cov_ab float, cov_ba float, date_a bigint, date_b bigint")
+_ROWS = "doc bigint, cluster string, parent string, similarity double, duplicate boolean"
+
+
+def _whole(step: Callable[[pa.RecordBatch], pa.RecordBatch]) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """A mapInArrow function that calls ``step`` once with all of a partition's rows (the
+    stage brought every row a decision needs into one partition)."""
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        batches = [b for b in batches if b.num_rows]
+        if not batches:
+            return
+        table = pa.Table.from_batches(batches).combine_chunks()
+        whole = table.to_batches()[0] if table.num_rows else batches[0]
+        out = step(whole)
+        if out.num_rows:
+            yield out
+    return run
+
+
+def _each(step: Callable[[pa.RecordBatch], pa.RecordBatch]) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """A mapInArrow function that calls ``step`` on each batch."""
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for b in batches:
+            if b.num_rows:
+                out = step(b)
+                if out.num_rows:
+                    yield out
+    return run
+
+
+def _with(out: pa.RecordBatch, inp: pa.RecordBatch, names: list[str]) -> pa.RecordBatch:
+    """``out`` with ``inp``'s columns ``names`` carried along (same rows, same order)."""
+    cols = list(out.columns) + [inp.column(n) for n in names]
+    return pa.RecordBatch.from_arrays(cols, names=list(out.schema.names) + names)
+
+
+def _check(df: Any, columns: dict[str, str | None]) -> None:
+    from pyspark.sql import types as T
+    types = dict((f.name, f.dataType) for f in df.schema.fields)
+    for field, col in columns.items():
+        if col is None:
+            continue
+        if col not in types:
+            raise KeyError(f"no column {col!r} for the {field} (the DataFrame has "
+                           f"{', '.join(map(repr, df.columns))}); name it with {field}_col=")
+        t = types[col]
+        if field == "id":
+            if not isinstance(t, (T.StringType, T.IntegerType, T.LongType)):
+                raise TypeError(f"column {col!r} (the id) is {t.simpleString()}; ids are strings or integers")
+        elif field == "date":
+            if not isinstance(t, (T.StringType, T.TimestampType, T.DateType, T.TimestampNTZType)):
+                raise TypeError(f"column {col!r} (the date) is {t.simpleString()}; give strings or timestamps")
+        elif not isinstance(t, T.StringType):
+            raise TypeError(f"column {col!r} (the {field}) is {t.simpleString()}; it must hold strings")
+
+
+def _components(links: Any, parts: int) -> Any:
+    """The connected components of the undirected graph ``links`` (u, v), as (doc, label) with
+    the least member as label, by alternating large-star and small-star rounds (Kiveris et al.,
+    "Connected Components in MapReduce and Beyond"): a few joins per round, a logarithmic
+    number of rounds, no task holding a component. Every shuffle is by node into ``parts``."""
+    from pyspark.sql import functions as F
+
+    def cut(d: Any) -> Any:
+        # Each round's edges are materialized and their plan cut: round k's plan would
+        # otherwise hold every earlier round's, and the optimizer's work on it grows
+        # exponentially. A checkpoint directory, when set, makes this survive lost executors.
+        d = d.repartition(parts, "u", "v").distinct()
+        return d.checkpoint() if d.sparkSession.sparkContext.getCheckpointDir() else d.localCheckpoint()
+
+    def both(e: Any) -> Any:
+        return e.unionByName(e.select(F.col("v").alias("u"), F.col("u").alias("v"))).repartition(parts, "u")
+
+    e = cut(links.where(F.col("u") != F.col("v"))
+            .select(F.least("u", "v").alias("u"), F.greatest("u", "v").alias("v")))
+    count = e.count()
+    while True:
+        # Large star: every neighbour above a node goes to the node's least neighbour.
+        b = both(e)
+        m = b.groupBy("u").agg(F.least(F.min("v"), F.col("u")).alias("m"))
+        large = cut(b.where(F.col("v") > F.col("u")).join(m, "u").select(F.col("v").alias("u"), F.col("m").alias("v")))
+        # Small star: every neighbour below a node, and the node, go to the least of them.
+        b = both(large).where(F.col("v") < F.col("u"))
+        m = b.groupBy("u").agg(F.min("v").alias("m"))
+        small = (b.join(m, "u").where(F.col("v") != F.col("m"))
+                 .select(F.greatest("v", "m").alias("u"), F.least("v", "m").alias("v"))
+                 .unionByName(m.select("u", F.col("m").alias("v"))))
+        small = cut(small)
+        n = small.count()
+        changed = small.join(e, ["u", "v"], "left_anti").count()
+        e = small
+        if changed == 0 and n == count:
+            break
+        count = n
+    # Now every component is a star around its least member.
+    return (both(e).groupBy("u").agg(F.least(F.min("v"), F.col("u")).alias("label"))
+            .withColumnRenamed("u", "doc"))
+
+
+def dedup(df: Any, id_col: str = "id", text_col: str = "text", title_col: str | None = None,
+          date_col: str | None = None, source_col: str | None = None, url_col: str | None = None,
+          partitions: int | None = None, stats: dict | None = None, **options: Any) -> Any:
+    """Clusters the rows of the Spark DataFrame ``df`` into stories; returns it with
+    ``cluster`` (the id of the story's origin), ``duplicate``, ``parent`` and ``similarity``
+    added to every row, as ``wiretrace dedup`` gives them for the same records.
+
+    ``title_col``, ``date_col``, ``source_col`` and ``url_col`` are used when given, or when
+    a column of the field's own name exists. ``options`` are ``wiretrace dedup``'s
+    (``threshold=0.2``, ``keep_policy="longest"``). ``partitions`` sets how many parts the
+    shuffled stages use (default: twice the default parallelism, and at least one per
+    50,000 documents). ``stats``, a dict, receives counts and each stage's time.
+    """
+    rows, base = _rows(df, id_col, text_col, title_col, date_col, source_col, url_col,
+                       partitions, stats, options)
+    from pyspark.sql import functions as F
+    clash = [c for c in _ADDED if c in df.columns]
+    if clash:
+        raise ValueError(f"the DataFrame already has column(s) {clash}; rename them first")
+    out = rows.select("_pos", *_ADDED)
+    return base.join(out, "_pos", "left").orderBy("_pos").drop("_pos")
+
+
+def _rows(df: Any, id_col: str, text_col: str, title_col: str | None, date_col: str | None,
+          source_col: str | None, url_col: str | None, partitions: int | None,
+          stats: dict | None, options: dict) -> tuple[Any, Any]:
+    """The rows of every record of ``df`` (``_pos``, id, cluster, duplicate, parent,
+    similarity, empty, invalid), and ``df`` with ``_pos`` added."""
+    from pyspark import StorageLevel, TaskContext
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    stats = {} if stats is None else stats
+    timings: dict[str, float] = {}
+    stats["timings"] = timings
+    t0 = time.perf_counter()
+    clock = [t0]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = now - clock[0]
+        clock[0] = now
+
+    flags = _option_args(options)
+    try:
+        num_perm, bands, rows_per_band = _core.check_options(flags)
+    except ValueError as e:
+        raise WiretraceError(str(e)) from None
+    skip_invalid = bool(options.get("skip_invalid"))
+    columns: dict[str, str | None] = {"id": id_col, "text": text_col, "title": title_col,
+                                      "date": date_col, "source": source_col, "url": url_col}
+    for field in ("title", "date", "source", "url"):
+        if columns[field] is None and field in df.columns:
+            columns[field] = field
+    _check(df, columns)
+
+    spark = df.sparkSession
+    sc = spark.sparkContext
+    kept: list[Any] = []
+
+    def persist(d: Any) -> Any:
+        d = d.persist(StorageLevel.MEMORY_AND_DISK)
+        kept.append(d)
+        return d
+
+    base = df.withColumn("_pos", F.monotonically_increasing_id())
+    records = base.select("_pos", *[F.col(c).alias(f) for f, c in columns.items() if c is not None])
+
+    # 1. Parse and shingle. Each row's place among the partition's valid rows (and among its
+    # outlet's) is counted as the partition streams, so with the partitions' counts every
+    # document gets its place in the input (`doc`) and in its outlet without a sort.
+    def shingle(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        part = TaskContext.get().partitionId()
+        counters = _core.Counters()
+        for b in batches:
+            if b.num_rows:
+                yield _core.shingle(b, flags, part, counters)
+
+    shingled = persist(records.mapInArrow(shingle, _SHINGLED))
+    bad = shingled.where(F.col("error").isNotNull())
+    invalid_rows = bad.select("_pos", "id", F.col("error").alias("invalid"))
+    if not skip_invalid:
+        first = bad.select("id", "error").limit(1).collect()
+        if first:
+            who = f"the record with id {first[0]['id']!r}" if first[0]["id"] is not None else "a record"
+            raise WiretraceError(f"{who}: {first[0]['error']}. Fix the record, or pass "
+                                 "skip_invalid=True to count it and leave it out.")
+    valid = shingled.where(F.col("error").isNull())
+    dup = valid.groupBy("id").count().where(F.col("count") > 1).limit(1).collect()
+    if dup and not skip_invalid:
+        raise WiretraceError(f"duplicate id {dup[0]['id']!r}: ids name one record each. Fix the "
+                             "input, or pass skip_invalid=True to keep the first and leave out the rest.")
+    if dup:
+        first = Window.partitionBy("id").orderBy("_pos")
+        ranked = valid.withColumn("_nth", F.row_number().over(first))
+        invalid_rows = invalid_rows.unionByName(
+            ranked.where(F.col("_nth") > 1).select("_pos", "id", F.lit("duplicate id").alias("invalid")))
+        valid = ranked.where(F.col("_nth") == 1).drop("_nth")
+    counts = sorted((r["part"], r["count"]) for r in valid.groupBy("part").count().collect())
+    offsets, n = [], 0
+    for part, c in counts:
+        offsets.append((part, n))
+        n += c
+    stats["documents"] = n
+    parallel = sc.defaultParallelism
+    parts = partitions or max(2 * parallel, math.ceil(n / HOME_DOCS))
+    block = max(1, math.ceil(n / parts))
+    off = spark.createDataFrame(offsets or [(0, 0)], "part int, off bigint")
+    docs = persist(valid.join(F.broadcast(off), "part").withColumn("doc", F.col("off") + F.col("vrow")))
+    docs.count()
+    lap("read+shingle")
+
+    # 2. Boilerplate. Corpus-wide: shingles of an evenly spaced sample, counted by part.
+    step, sample, cut, max_df = _core.widespread_plan(flags, max(n, 1))
+    stats["boilerplate_df"] = max_df
+    counted = (docs.where(F.col("doc") % step == 0).select("set")
+               .mapInArrow(_each(lambda b: _core.count_shingles(b, parts)), "kpart int, blob binary"))
+    wide_rows = (counted.repartition(parts, "kpart")
+                 .mapInArrow(_whole(lambda b: _core.widespread(b, cut)), "blob binary").collect())
+    wide = sc.broadcast(b"".join(bytes(r["blob"]) for r in wide_rows))
+    # Each outlet's: an evenly spaced sample of its pages, by their place in the outlet.
+    per_outlet, min_docs = _core.outlet_plan()
+    pc = docs.where(F.col("source").isNotNull()).groupBy("part", "source").count()
+    w = Window.partitionBy("source").orderBy("part")
+    pc = (pc.withColumn("soff", F.sum("count").over(w) - F.col("count"))
+          .withColumn("stotal", F.sum("count").over(Window.partitionBy("source"))))
+    sampled = (docs.join(pc, ["part", "source"])
+               .where((F.col("stotal") >= min_docs)
+                      & ((F.col("soff") + F.col("srow")) % F.ceil(F.col("stotal") / per_outlet) == 0)))
+    outlets = (sampled.select("source", "set").repartition(parts, "source")
+               .mapInArrow(_whole(_core.outlet_boilerplate), "source string, boiler binary"))
+    lap("boilerplate")
+
+    # 3. Discount and sign.
+    carried = ["_pos", "id", "title", "date", "source", "len"]
+
+    def sign(b: pa.RecordBatch) -> pa.RecordBatch:
+        return _with(_core.sign(b, flags, wide.value), b, carried)
+
+    signed = persist(docs.join(outlets, "source", "left")
+                     .select("doc", "set", "at", "boiler", *carried)
+                     .mapInArrow(_each(sign), "doc bigint, set binary, at binary, low binary, keys binary, "
+                                 "size int, _pos bigint, id string, title string, date bigint, source string, len int"))
+    signed.count()
+    shingled.unpersist()
+    lap("discount+minhash")
+
+    # 4. Candidates: bucket mates and anchor mates, each pair at the home of its later document.
+    lsh = (signed.where(F.col("keys").isNotNull()).select("doc", "keys")
+           .mapInArrow(_each(lambda b: _core.lsh_entries(b, parts)), "kpart int, blob binary")
+           .repartition(parts, "kpart")
+           .mapInArrow(_whole(lambda b: _core.bucket_pairs(b, block)), "q int, blob binary")
+           .withColumn("kind", F.lit(0)))
+    anchors = (signed.where(F.col("size") > 0).select("doc", "set")
+               .mapInArrow(_each(lambda b: _core.anchor_entries(b, flags, parts)), "kpart int, blob binary")
+               .repartition(parts, "kpart")
+               .mapInArrow(_whole(lambda b: _core.anchor_pairs(b, flags, block)), "q int, blob binary")
+               .withColumn("kind", F.lit(1)))
+    cands = persist(lsh.unionByName(anchors).repartition(parts, "q")
+                    .mapInArrow(_whole(lambda b: _core.candidates(b, flags, block)),
+                                "kind tinyint, q int, doc bigint, blob binary"))
+    cands.count()
+    lap("lsh+anchors")
+
+    # 5. Verify at each home: its own documents, the earlier ones its pairs need, its pairs.
+    doc_cols = ["doc", "set", "at", "low", "len", "date", "source"]
+    own = signed.select(*doc_cols).withColumn("q", (F.col("doc") / F.lit(block)).cast("int"))
+    need = cands.where(F.col("kind") == 1).select("q", "doc").join(signed.select(*doc_cols), "doc")
+    pairs = cands.where(F.col("kind") == 0).select("q", "blob")
+    verify_in = (own.unionByName(need).withColumn("kind", F.lit(2)).withColumn("blob", F.lit(None).cast("binary"))
+                 .unionByName(pairs.withColumn("kind", F.lit(0)), allowMissingColumns=True))
+    edges = persist(verify_in.repartition(parts, "q")
+                    .mapInArrow(_whole(lambda b: _core.verify_pairs(b, flags)), _EDGES))
+    stats["verified"] = edges.count()
+    cands.unpersist()
+    lap("verify")
+
+    # 6. Each version's link where all its pairs meet; stories are the links' components.
+    half = (edges.select(F.col("a").alias("d"), F.col("b").alias("other"), "shared",
+                         F.col("size_a").alias("size"), "jaccard", F.col("cov_ab").alias("cov"),
+                         F.col("date_a").alias("date_d"), F.col("date_b").alias("date_o"))
+            .unionByName(edges.select(F.col("b").alias("d"), F.col("a").alias("other"), "shared",
+                                      F.col("size_b").alias("size"), "jaccard", F.col("cov_ba").alias("cov"),
+                                      F.col("date_b").alias("date_d"), F.col("date_a").alias("date_o"))))
+    links = persist(half.repartition(parts, "d")
+                    .mapInArrow(_whole(lambda b: _core.links(b, flags)), "d bigint, other bigint, top bigint"))
+    sure = links.where(F.col("top").isNull()).select(F.col("d").alias("u"), F.col("other").alias("v"))
+    maybe = links.where(F.col("top").isNotNull())
+    confirmed = (maybe.join(edges.select("a", "b"),
+                            (F.least("top", "other") == F.col("a")) & (F.greatest("top", "other") == F.col("b")),
+                            "left_semi")
+                 .select(F.col("d").alias("u"), F.col("other").alias("v")))
+    labels = persist(_components(sure.unionByName(confirmed), parts))
+    labels.count()
+    lap("cluster")
+
+    # 7. Provenance per story, where its versions and pairs meet.
+    members = (signed.join(labels, "doc")
+               .select("label", "doc", "id", "title", "date", "source", "len", "set", "at")
+               .withColumn("kind", F.lit(0)))
+    la = labels.select(F.col("doc").alias("a"), F.col("label"))
+    lb = labels.select(F.col("doc").alias("b"), F.col("label").alias("label_b"))
+    inside = (edges.join(la, "a").join(lb, "b").where(F.col("label") == F.col("label_b"))
+              .select("label", "a", "b", "shared", "larger", "containment", "jaccard")
+              .withColumn("kind", F.lit(1)))
+    told = (members.unionByName(inside, allowMissingColumns=True).repartition(parts, "label")
+            .mapInArrow(_whole(lambda b: _core.provenance(b, flags)), _ROWS))
+    alone = (signed.join(labels, "doc", "left_anti")
+             .select("doc", F.col("id").alias("cluster"), F.lit(None).cast("string").alias("parent"),
+                     F.lit(None).cast("double").alias("similarity"), F.lit(False).alias("duplicate")))
+    info = signed.select("doc", "_pos", "id", (F.col("size") == 0).alias("empty"))
+    rows = (told.unionByName(alone).join(info, "doc")
+            .select("_pos", "id", "cluster", "duplicate", "parent", "similarity", "empty",
+                    F.lit(None).cast("string").alias("invalid")))
+    if skip_invalid:
+        rows = rows.unionByName(invalid_rows.select(
+            "_pos", "id", F.lit(None).cast("string").alias("cluster"), F.lit(None).cast("boolean").alias("duplicate"),
+            F.lit(None).cast("string").alias("parent"), F.lit(None).cast("double").alias("similarity"),
+            F.lit(None).cast("boolean").alias("empty"), "invalid"))
+    rows = persist(rows)
+    agg = rows.where(F.col("invalid").isNull()).agg(
+        F.count(F.when(F.col("parent").isNull(), 1)).alias("stories"),
+        F.count(F.when(F.col("duplicate"), 1)).alias("duplicates")).collect()[0]
+    stats["stories"], stats["duplicates"] = agg["stories"], agg["duplicates"]
+    lap("provenance")
+    stats["wall"] = time.perf_counter() - t0
+    stats["_persisted"] = kept
+    return rows, base
+
+
+def release(stats: dict) -> None:
+    """Frees what a run kept in memory (``stats`` as the run filled it)."""
+    for d in stats.pop("_persisted", []):
+        d.unpersist()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="python -m wiretrace.spark",
+        description="wiretrace dedup on Apache Spark: reads JSON Lines or Parquet with Spark's "
+                    "readers and writes one row per record, as `wiretrace dedup` does.")
+    ap.add_argument("inputs", nargs="+", metavar="INPUT", help="JSON Lines or Parquet files or folders")
+    ap.add_argument("-o", "--output", required=True, help="the folder of part files to write")
+    ap.add_argument("--master", default=None, help="Spark master URL (default: spark-submit's, else local[*])")
+    ap.add_argument("--format", choices=["jsonl", "parquet"], default="jsonl", help="rows written as (default jsonl)")
+    ap.add_argument("--input-format", choices=["jsonl", "parquet"], default=None,
+                    help="how inputs are read (default: by extension)")
+    ap.add_argument("--partitions", type=int, default=None, help="parts of the shuffled stages")
+    for f in _FIELDS:
+        ap.add_argument(f"--{f}-field", default=None, help=f"column of the {f} (default {f!r})")
+    ap.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                    help="a `wiretrace dedup` option, e.g. threshold=0.2 or skip_invalid=true")
+    ap.add_argument("--quiet", action="store_true", help="no summary on stderr")
+    a = ap.parse_args(argv)
+
+    import os
+    # Workers run this interpreter (where the package is installed) unless told otherwise.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    from pyspark.sql import SparkSession
+    builder = SparkSession.builder.appName("wiretrace")
+    if a.master:
+        builder = builder.master(a.master)
+    if (a.master or "local").startswith("local"):
+        # On one machine the executors live in the driver's JVM: give it room.
+        builder = builder.config("spark.driver.memory", "4g")
+    spark = builder.getOrCreate()
+    if not spark.sparkContext.getConf().contains("spark.sql.shuffle.partitions"):
+        # Spark's default of 200 parts is made for clusters; the job's own shuffles are sized
+        # by the corpus, and Spark's (joins, aggregations) by the cores unless told otherwise.
+        spark.conf.set("spark.sql.shuffle.partitions", str(2 * spark.sparkContext.defaultParallelism))
+    fmt = a.input_format or ("parquet" if all(p.endswith(".parquet") for p in a.inputs) else "jsonl")
+    reader = spark.read
+    df = reader.parquet(*a.inputs) if fmt == "parquet" else reader.json(list(a.inputs))
+    options: dict[str, Any] = {}
+    for o in a.option:
+        name, _, value = o.partition("=")
+        options[name.replace("-", "_")] = True if value.lower() == "true" else value
+    cols = {f: getattr(a, f"{f}_field") for f in _FIELDS}
+    stats: dict = {}
+    t = time.perf_counter()
+    try:
+        rows, _ = _rows(df, cols["id"] or "id", cols["text"] or "text", cols["title"], cols["date"],
+                        cols["source"], cols["url"], a.partitions, stats, options)
+        out = rows.orderBy("_pos").drop("_pos")
+        if a.format == "jsonl":
+            # The command line's own formatting, line for line.
+            lines = out.mapInArrow(_each(_core.json_rows), "value string")
+            lines.write.mode("overwrite").text(a.output)
+        else:
+            out.write.mode("overwrite").parquet(a.output)
+    except (WiretraceError, KeyError, TypeError) as e:
+        print(f"wiretrace: {e}", file=sys.stderr)
+        return 2
+    if not a.quiet:
+        s = stats
+        wall = time.perf_counter() - t
+        n = s["documents"]
+        print(f"wiretrace (spark): {n} documents, {s['stories']} stories, {s['duplicates']} duplicates; "
+              f"wall {wall:.2f}s, {n / max(wall, 1e-9):.0f} docs/s ("
+              + ", ".join(f"{k} {v:.2f}s" for k, v in s["timings"].items()) + ")", file=sys.stderr)
+    release(stats)
+    spark.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

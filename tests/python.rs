@@ -1,8 +1,9 @@
 //! The Python package's suite (`python/tests`, pytest), run by `cargo test` so that README's
 //! one test command covers both languages: a virtual environment in `target/python-env` gets
-//! maturin, pyarrow, pandas and pytest from PyPI (once; later runs reuse it), the package is
-//! built into it with `maturin develop --release` against this workspace's library, and
-//! pytest runs it against this build's command line. `WIRETRACE_SKIP_PYTHON=1` skips it.
+//! maturin, pyarrow, pandas, pyspark and pytest from PyPI (once; later runs reuse it), the
+//! package is built into it with `maturin develop --release` against this workspace's
+//! library, and pytest runs it against this build's command line, Spark in `local[2]`
+//! included (it needs Java: `.ci/run` installs it). `WIRETRACE_SKIP_PYTHON=1` skips it.
 
 mod common;
 
@@ -30,7 +31,7 @@ fn the_python_package_suite() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let env = root.join("target/python-env");
     let bin = env.join("bin");
-    if !bin.join("pytest").exists() {
+    if !bin.join("pytest").exists() || !bin.join("pyspark").exists() {
         run(
             Command::new("python3").args(["-m", "venv", common::s(&env)]),
             "python3 -m venv",
@@ -41,10 +42,12 @@ fn the_python_package_suite() {
                 "-q",
                 "maturin>=1.5,<2",
                 "pyarrow>=12",
-                "pandas",
+                // pyspark 4 warns on pandas 3, which it does not support yet.
+                "pandas<3",
+                "pyspark>=3.5,<5",
                 "pytest",
             ]),
-            "pip install (maturin, pyarrow, pandas, pytest)",
+            "pip install (maturin, pyarrow, pandas, pyspark, pytest)",
         );
     }
     run(

@@ -475,17 +475,27 @@ pub fn sign(
 // --- stage 5: candidates ---------------------------------------------------------------
 
 /// Packs `(part, bytes)` items into one row per part.
-fn by_part(items: Vec<(i32, Vec<u8>)>, name: &str) -> PyResult<Batch> {
-    let mut grouped: std::collections::BTreeMap<i32, Vec<u8>> = Default::default();
-    for (p, b) in items {
-        grouped.entry(p).or_default().extend(b);
+/// Packed entries gathered by the part they go to, one blob per part (no allocation per
+/// entry: a band key or a pair is 16 bytes, and there are millions).
+#[derive(Default)]
+struct Parts(std::collections::BTreeMap<i32, Vec<u8>>);
+
+impl Parts {
+    fn add(&mut self, part: i32, fields: &[&[u8]]) {
+        let buf = self.0.entry(part).or_default();
+        for f in fields {
+            buf.extend_from_slice(f);
+        }
     }
-    let (mut part, mut blob) = (Int32Builder::new(), BinaryBuilder::new());
-    for (p, b) in grouped {
-        part.append_value(p);
-        blob.append_value(b);
+
+    fn batch(self, name: &str) -> PyResult<Batch> {
+        let (mut part, mut blob) = (Int32Builder::new(), BinaryBuilder::new());
+        for (p, b) in self.0 {
+            part.append_value(p);
+            blob.append_value(b);
+        }
+        batch(vec![(name, arr(&mut part)), ("blob", arr(&mut blob))])
     }
-    batch(vec![(name, arr(&mut part)), ("blob", arr(&mut blob))])
 }
 
 /// The band keys of a batch as (key, document) entries, by part of the key.
@@ -493,16 +503,17 @@ fn by_part(items: Vec<(i32, Vec<u8>)>, name: &str) -> PyResult<Batch> {
 pub fn lsh_entries(input: Batch, parts: u32) -> PyResult<Batch> {
     let rb = input.0;
     let (docs, keys) = (i64s(&rb, "doc")?, blobs(&rb, "keys")?);
-    let mut items = Vec::new();
+    let mut out = Parts::default();
     for (d, k) in docs.into_iter().zip(keys) {
         let (Some(d), Some(k)) = (d, k) else { continue };
         for key in u64s(&k) {
-            let mut e = key.to_le_bytes().to_vec();
-            e.extend((d as u64).to_le_bytes());
-            items.push((part_of(key, parts), e));
+            out.add(
+                part_of(key, parts),
+                &[&key.to_le_bytes(), &(d as u64).to_le_bytes()],
+            );
         }
     }
-    by_part(items, "kpart")
+    out.batch("kpart")
 }
 
 /// A candidate pair's home: the part of its later document.
@@ -529,16 +540,13 @@ pub fn bucket_pairs(py: Python<'_>, input: Batch, block: u64) -> PyResult<Batch>
         }
         pairs.sort_unstable();
         pairs.dedup();
-        pairs
-            .into_iter()
-            .map(|(l, e)| {
-                let mut b = l.to_le_bytes().to_vec();
-                b.extend(e.to_le_bytes());
-                (home(l, block), b)
-            })
-            .collect()
+        let mut out = Parts::default();
+        for (l, e) in pairs {
+            out.add(home(l, block), &[&l.to_le_bytes(), &e.to_le_bytes()]);
+        }
+        out
     });
-    by_part(items, "q")
+    items.batch("q")
 }
 
 /// The anchors of a batch of discounted sets as (anchor, document, size, anchors) entries,
@@ -547,25 +555,29 @@ pub fn bucket_pairs(py: Python<'_>, input: Batch, block: u64) -> PyResult<Batch>
 pub fn anchor_entries(input: Batch, flags: Vec<String>, parts: u32) -> PyResult<Batch> {
     let opts = options(&flags)?;
     let Some(p) = opts.anchors else {
-        return by_part(Vec::new(), "kpart");
+        return Parts::default().batch("kpart");
     };
     let limit = 1u64 << 32u32.saturating_sub(p.bits);
     let rb = input.0;
     let (docs, sets) = (i64s(&rb, "doc")?, blobs(&rb, "set")?);
-    let mut items = Vec::new();
+    let mut out = Parts::default();
     for (d, s) in docs.into_iter().zip(sets) {
         let (Some(d), Some(s)) = (d, s) else { continue };
         let set = u32s(&s);
         let anchors = &set[..set.partition_point(|&x| u64::from(x) < limit)];
         for &x in anchors {
-            let mut e = x.to_le_bytes().to_vec();
-            e.extend((d as u64).to_le_bytes());
-            e.extend((set.len() as u32).to_le_bytes());
-            e.extend((anchors.len() as u32).to_le_bytes());
-            items.push((part_of(u64::from(x) << 32, parts), e));
+            out.add(
+                part_of(u64::from(x) << 32, parts),
+                &[
+                    &x.to_le_bytes(),
+                    &(d as u64).to_le_bytes(),
+                    &(set.len() as u32).to_le_bytes(),
+                    &(anchors.len() as u32).to_le_bytes(),
+                ],
+            );
         }
     }
-    by_part(items, "kpart")
+    out.batch("kpart")
 }
 
 /// Every pair anchors propose under each anchor of the partition (the whole partition: every
@@ -594,7 +606,7 @@ pub fn anchor_pairs(
     }
     let items = py.detach(|| {
         entries.sort_unstable();
-        let mut items = Vec::new();
+        let mut out = Parts::default();
         let mut by_size = Vec::new();
         for list in entries.chunk_by(|x, y| x.0 == y.0).filter(|l| l.len() >= 2) {
             // Documents are named by their place in the list (ascending, as the documents are).
@@ -610,16 +622,20 @@ pub fn anchor_pairs(
                     } else {
                         later.3
                     };
-                    let mut b = later.1.to_le_bytes().to_vec();
-                    b.extend(earlier.1.to_le_bytes());
-                    b.extend(small.to_le_bytes());
-                    items.push((home(later.1, block), b));
+                    out.add(
+                        home(later.1, block),
+                        &[
+                            &later.1.to_le_bytes(),
+                            &earlier.1.to_le_bytes(),
+                            &small.to_le_bytes(),
+                        ],
+                    );
                 },
             );
         }
-        items
+        out
     });
-    by_part(items, "q")
+    items.batch("q")
 }
 
 /// The candidate pairs of a home part (the whole partition: every pair whose later document

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 import time
 from typing import Any, Callable, Iterator
@@ -32,13 +33,16 @@ import pyarrow as pa
 
 from . import WiretraceError, _core, _option_args
 
-__all__ = ["dedup", "main"]
+__all__ = ["dedup", "main", "release", "run", "session"]
 
 _FIELDS = ("id", "text", "title", "date", "source", "url")
 _ADDED = ["cluster", "duplicate", "parent", "similarity"]
 
 #: Documents per home part (verification and provenance), at most: what one task holds.
 HOME_DOCS = 50_000
+
+#: The outlets' boilerplate is broadcast when it is at most this big (bytes), else joined.
+BROADCAST_BYTES = 64 << 20
 
 _SHINGLED = ("_pos bigint, part int, vrow bigint, srow bigint, id string, title string, "
              "source string, date bigint, len int, set binary, at binary, error string, "
@@ -119,25 +123,25 @@ def _components(links: Any, parts: int) -> Any:
 
     e = cut(links.where(F.col("u") != F.col("v"))
             .select(F.least("u", "v").alias("u"), F.greatest("u", "v").alias("v")))
-    count = e.count()
     while True:
         # Large star: every neighbour above a node goes to the node's least neighbour.
         b = both(e)
         m = b.groupBy("u").agg(F.least(F.min("v"), F.col("u")).alias("m"))
-        large = cut(b.where(F.col("v") > F.col("u")).join(m, "u").select(F.col("v").alias("u"), F.col("m").alias("v")))
+        large = (b.where(F.col("v") > F.col("u")).join(m, "u")
+                 .select(F.col("v").alias("u"), F.col("m").alias("v")).distinct())
         # Small star: every neighbour below a node, and the node, go to the least of them.
         b = both(large).where(F.col("v") < F.col("u"))
         m = b.groupBy("u").agg(F.min("v").alias("m"))
-        small = (b.join(m, "u").where(F.col("v") != F.col("m"))
-                 .select(F.greatest("v", "m").alias("u"), F.least("v", "m").alias("v"))
-                 .unionByName(m.select("u", F.col("m").alias("v"))))
-        small = cut(small)
-        n = small.count()
-        changed = small.join(e, ["u", "v"], "left_anti").count()
+        small = cut(b.join(m, "u").where(F.col("v") != F.col("m"))
+                    .select(F.greatest("v", "m").alias("u"), F.least("v", "m").alias("v"))
+                    .unionByName(m.select("u", F.col("m").alias("v"))))
+        # Done when a round changes nothing: no edge gained, none lost (one job).
+        diff = (small.withColumn("new", F.lit(1)).join(e.withColumn("old", F.lit(1)), ["u", "v"], "full")
+                .agg(F.count(F.when(F.col("old").isNull(), 1)).alias("gained"),
+                     F.count(F.when(F.col("new").isNull(), 1)).alias("lost")).collect()[0])
         e = small
-        if changed == 0 and n == count:
+        if diff["gained"] == 0 and diff["lost"] == 0:
             break
-        count = n
     # Now every component is a star around its least member.
     return (both(e).groupBy("u").agg(F.least(F.min("v"), F.col("u")).alias("label"))
             .withColumnRenamed("u", "doc"))
@@ -179,12 +183,16 @@ def _rows(df: Any, id_col: str, text_col: str, title_col: str | None, date_col: 
     timings: dict[str, float] = {}
     stats["timings"] = timings
     t0 = time.perf_counter()
-    clock = [t0]
+    clock: list[Any] = [t0, None]
 
-    def lap(name: str) -> None:
+    def stage(name: str | None) -> None:
+        # Closes the stage under way and names the next one's Spark jobs (`wiretrace: name`),
+        # so that Spark's UI and benches/spark.py can tell what each stage moves.
         now = time.perf_counter()
-        timings[name] = now - clock[0]
-        clock[0] = now
+        if clock[1]:
+            timings[clock[1]] = now - clock[0]
+        clock[0], clock[1] = now, name
+        df.sparkSession.sparkContext.setJobDescription(f"wiretrace: {name}" if name else None)
 
     flags = _option_args(options)
     try:
@@ -201,6 +209,7 @@ def _rows(df: Any, id_col: str, text_col: str, title_col: str | None, date_col: 
 
     spark = df.sparkSession
     sc = spark.sparkContext
+    stage("read+shingle")
     kept: list[Any] = []
 
     def persist(d: Any) -> Any:
@@ -228,7 +237,10 @@ def _rows(df: Any, id_col: str, text_col: str, title_col: str | None, date_col: 
         first = bad.select("id", "error").limit(1).collect()
         if first:
             who = f"the record with id {first[0]['id']!r}" if first[0]["id"] is not None else "a record"
-            raise WiretraceError(f"{who}: {first[0]['error']}. Fix the record, or pass "
+            # The core names the command line's flags; here the field is a column.
+            why = re.sub(r'no "(\w+)" field \(name another key with --(\w+)-field\)',
+                         lambda m: f"no {m[2]} (its column {columns[m[2]] or m[1]!r} is null)", first[0]["error"])
+            raise WiretraceError(f"{who}: {why}. Fix the record, or pass "
                                  "skip_invalid=True to count it and leave it out.")
     valid = shingled.where(F.col("error").isNull())
     dup = valid.groupBy("id").count().where(F.col("count") > 1).limit(1).collect()
@@ -251,9 +263,9 @@ def _rows(df: Any, id_col: str, text_col: str, title_col: str | None, date_col: 
     parts = partitions or max(2 * parallel, math.ceil(n / HOME_DOCS))
     block = max(1, math.ceil(n / parts))
     off = spark.createDataFrame(offsets or [(0, 0)], "part int, off bigint")
-    docs = persist(valid.join(F.broadcast(off), "part").withColumn("doc", F.col("off") + F.col("vrow")))
-    docs.count()
-    lap("read+shingle")
+    # Not kept: the shingled rows are, and the join with the partitions' offsets is cheap.
+    docs = valid.join(F.broadcast(off), "part").withColumn("doc", F.col("off") + F.col("vrow"))
+    stage('boilerplate')
 
     # 2. Boilerplate. Corpus-wide: shingles of an evenly spaced sample, counted by part.
     step, sample, cut, max_df = _core.widespread_plan(flags, max(n, 1))
@@ -269,12 +281,18 @@ def _rows(df: Any, id_col: str, text_col: str, title_col: str | None, date_col: 
     w = Window.partitionBy("source").orderBy("part")
     pc = (pc.withColumn("soff", F.sum("count").over(w) - F.col("count"))
           .withColumn("stotal", F.sum("count").over(Window.partitionBy("source"))))
-    sampled = (docs.join(pc, ["part", "source"])
+    sampled = (docs.join(F.broadcast(pc), ["part", "source"])
                .where((F.col("stotal") >= min_docs)
                       & ((F.col("soff") + F.col("srow")) % F.ceil(F.col("stotal") / per_outlet) == 0)))
-    outlets = (sampled.select("source", "set").repartition(parts, "source")
-               .mapInArrow(_whole(_core.outlet_boilerplate), "source string, boiler binary"))
-    lap("boilerplate")
+    outlets = persist(sampled.select("source", "set").repartition(parts, "source")
+                      .mapInArrow(_whole(_core.outlet_boilerplate), "source string, boiler binary"))
+    # The outlets' sets go to the documents when they are small enough to send everywhere (a
+    # few kB per outlet), else the documents go to their outlet's part.
+    outlet_bytes = outlets.agg(F.sum(F.length("boiler") + F.length("source"))).collect()[0][0] or 0
+    stats["outlet_boilerplate_bytes"] = outlet_bytes
+    if outlet_bytes <= BROADCAST_BYTES:
+        outlets = F.broadcast(outlets)
+    stage('discount+minhash')
 
     # 3. Discount and sign.
     carried = ["_pos", "id", "title", "date", "source", "len"]
@@ -288,7 +306,7 @@ def _rows(df: Any, id_col: str, text_col: str, title_col: str | None, date_col: 
                                  "size int, _pos bigint, id string, title string, date bigint, source string, len int"))
     signed.count()
     shingled.unpersist()
-    lap("discount+minhash")
+    stage('lsh+anchors')
 
     # 4. Candidates: bucket mates and anchor mates, each pair at the home of its later document.
     lsh = (signed.where(F.col("keys").isNotNull()).select("doc", "keys")
@@ -305,7 +323,7 @@ def _rows(df: Any, id_col: str, text_col: str, title_col: str | None, date_col: 
                     .mapInArrow(_whole(lambda b: _core.candidates(b, flags, block)),
                                 "kind tinyint, q int, doc bigint, blob binary"))
     cands.count()
-    lap("lsh+anchors")
+    stage('verify')
 
     # 5. Verify at each home: its own documents, the earlier ones its pairs need, its pairs.
     doc_cols = ["doc", "set", "at", "low", "len", "date", "source"]
@@ -318,7 +336,7 @@ def _rows(df: Any, id_col: str, text_col: str, title_col: str | None, date_col: 
                     .mapInArrow(_whole(lambda b: _core.verify_pairs(b, flags)), _EDGES))
     stats["verified"] = edges.count()
     cands.unpersist()
-    lap("verify")
+    stage('cluster')
 
     # 6. Each version's link where all its pairs meet; stories are the links' components.
     half = (edges.select(F.col("a").alias("d"), F.col("b").alias("other"), "shared",
@@ -337,7 +355,7 @@ def _rows(df: Any, id_col: str, text_col: str, title_col: str | None, date_col: 
                  .select(F.col("d").alias("u"), F.col("other").alias("v")))
     labels = persist(_components(sure.unionByName(confirmed), parts))
     labels.count()
-    lap("cluster")
+    stage('provenance')
 
     # 7. Provenance per story, where its versions and pairs meet.
     members = (signed.join(labels, "doc")
@@ -367,8 +385,7 @@ def _rows(df: Any, id_col: str, text_col: str, title_col: str | None, date_col: 
         F.count(F.when(F.col("parent").isNull(), 1)).alias("stories"),
         F.count(F.when(F.col("duplicate"), 1)).alias("duplicates")).collect()[0]
     stats["stories"], stats["duplicates"] = agg["stories"], agg["duplicates"]
-    lap("provenance")
-    stats["wall"] = time.perf_counter() - t0
+    stage(None)
     stats["_persisted"] = kept
     return rows, base
 
@@ -379,7 +396,7 @@ def release(stats: dict) -> None:
         d.unpersist()
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="python -m wiretrace.spark",
         description="wiretrace dedup on Apache Spark: reads JSON Lines or Parquet with Spark's "
@@ -387,25 +404,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("inputs", nargs="+", metavar="INPUT", help="JSON Lines or Parquet files or folders")
     ap.add_argument("-o", "--output", required=True, help="the folder of part files to write")
     ap.add_argument("--master", default=None, help="Spark master URL (default: spark-submit's, else local[*])")
-    ap.add_argument("--format", choices=["jsonl", "parquet"], default="jsonl", help="rows written as (default jsonl)")
+    ap.add_argument("--format", choices=["jsonl", "parquet"], default="jsonl",
+                    help="rows written as (default jsonl: the lines `wiretrace dedup` writes)")
     ap.add_argument("--input-format", choices=["jsonl", "parquet"], default=None,
-                    help="how inputs are read (default: by extension)")
+                    help="how inputs are read (default: Parquet when every input ends in .parquet)")
     ap.add_argument("--partitions", type=int, default=None, help="parts of the shuffled stages")
     for f in _FIELDS:
-        ap.add_argument(f"--{f}-field", default=None, help=f"column of the {f} (default {f!r})")
+        ap.add_argument(f"--{f}-field", default=None, help=f"field of the {f} (default {f!r})")
     ap.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
                     help="a `wiretrace dedup` option, e.g. threshold=0.2 or skip_invalid=true")
     ap.add_argument("--quiet", action="store_true", help="no summary on stderr")
-    a = ap.parse_args(argv)
+    return ap
 
+
+def session(master: str | None = None) -> Any:
+    """A Spark session as ``python -m wiretrace.spark`` starts it."""
     import os
     # Workers run this interpreter (where the package is installed) unless told otherwise.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
-    builder = SparkSession.builder.appName("wiretrace")
-    if a.master:
-        builder = builder.master(a.master)
-    if (a.master or "local").startswith("local"):
+    # The summary line tells each stage's time; Spark's progress bars would bury it.
+    builder = SparkSession.builder.appName("wiretrace").config("spark.ui.showConsoleProgress", "false")
+    if master:
+        builder = builder.master(master)
+    if (master or "local").startswith("local"):
         # On one machine the executors live in the driver's JVM: give it room.
         builder = builder.config("spark.driver.memory", "4g")
     spark = builder.getOrCreate()
@@ -413,38 +435,62 @@ def main(argv: list[str] | None = None) -> int:
         # Spark's default of 200 parts is made for clusters; the job's own shuffles are sized
         # by the corpus, and Spark's (joins, aggregations) by the cores unless told otherwise.
         spark.conf.set("spark.sql.shuffle.partitions", str(2 * spark.sparkContext.defaultParallelism))
+    return spark
+
+
+def run(spark: Any, argv: list[str]) -> dict:
+    """Runs the command line ``argv`` (without ``--master``'s effect) in ``spark``; returns
+    the run's ``stats``. Raises WiretraceError, KeyError or TypeError on bad input."""
+    a = _parser().parse_args(argv)
     fmt = a.input_format or ("parquet" if all(p.endswith(".parquet") for p in a.inputs) else "jsonl")
-    reader = spark.read
-    df = reader.parquet(*a.inputs) if fmt == "parquet" else reader.json(list(a.inputs))
+    cols = {f: getattr(a, f"{f}_field") for f in _FIELDS}
+    if fmt == "parquet":
+        df = spark.read.parquet(*a.inputs)
+    else:
+        # Only the fields the job reads, as strings (a number's text, as the command line
+        # takes it): no pass over the corpus to infer a schema, no other field parsed.
+        from pyspark.sql import types as T
+        names = {cols[f] or f for f in _FIELDS}
+        schema = T.StructType([T.StructField(n, T.StringType()) for n in sorted(names)])
+        df = spark.read.schema(schema).json(list(a.inputs))
     options: dict[str, Any] = {}
     for o in a.option:
         name, _, value = o.partition("=")
         options[name.replace("-", "_")] = True if value.lower() == "true" else value
-    cols = {f: getattr(a, f"{f}_field") for f in _FIELDS}
     stats: dict = {}
     t = time.perf_counter()
+    rows, _ = _rows(df, cols["id"] or "id", cols["text"] or "text", cols["title"], cols["date"],
+                    cols["source"], cols["url"], a.partitions, stats, options)
+    spark.sparkContext.setJobDescription("wiretrace: write")
+    out = rows.orderBy("_pos").drop("_pos")
+    if a.format == "jsonl":
+        # The command line's own formatting, line for line.
+        out.mapInArrow(_each(_core.json_rows), "value string").write.mode("overwrite").text(a.output)
+    else:
+        out.write.mode("overwrite").parquet(a.output)
+    spark.sparkContext.setJobDescription(None)
+    stats["wall"] = time.perf_counter() - t
+    release(stats)
+    return stats
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    a = _parser().parse_args(argv)
+    spark = session(a.master)
+    spark.sparkContext.setLogLevel("ERROR")
     try:
-        rows, _ = _rows(df, cols["id"] or "id", cols["text"] or "text", cols["title"], cols["date"],
-                        cols["source"], cols["url"], a.partitions, stats, options)
-        out = rows.orderBy("_pos").drop("_pos")
-        if a.format == "jsonl":
-            # The command line's own formatting, line for line.
-            lines = out.mapInArrow(_each(_core.json_rows), "value string")
-            lines.write.mode("overwrite").text(a.output)
-        else:
-            out.write.mode("overwrite").parquet(a.output)
+        s = run(spark, argv)
     except (WiretraceError, KeyError, TypeError) as e:
         print(f"wiretrace: {e}", file=sys.stderr)
         return 2
+    finally:
+        spark.stop()
     if not a.quiet:
-        s = stats
-        wall = time.perf_counter() - t
-        n = s["documents"]
+        n, wall = s["documents"], s["wall"]
         print(f"wiretrace (spark): {n} documents, {s['stories']} stories, {s['duplicates']} duplicates; "
               f"wall {wall:.2f}s, {n / max(wall, 1e-9):.0f} docs/s ("
               + ", ".join(f"{k} {v:.2f}s" for k, v in s["timings"].items()) + ")", file=sys.stderr)
-    release(stats)
-    spark.stop()
     return 0
 
 

@@ -1,0 +1,125 @@
+"""wiretrace on Apache Spark, run for real in local[2]: the job's rows are byte for byte the
+command line's on the sample and the development corpora (also with more partitions than
+cores), `dedup(df)` keeps the DataFrame's rows and columns, and bad input gets a clear error.
+Needs pyspark and Java (skipped, saying so, when either is missing) and the command line built
+(`cargo build --release`, or WIRETRACE_BIN)."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed")
+if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
+    pytest.skip("no Java (install default-jre-headless): Spark cannot start", allow_module_level=True)
+
+import wiretrace  # noqa: E402
+from wiretrace import spark as ws  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.environ.get("WIRETRACE_BIN", os.path.join(ROOT, "target", "release", "wiretrace"))
+SAMPLE = os.path.join(ROOT, "sample_data", "news.jsonl")
+EVAL = os.path.join(ROOT, "..", "shared", "eval", "dev")
+
+
+@pytest.fixture(scope="module")
+def spark():
+    s = ws.session("local[2]")
+    s.sparkContext.setLogLevel("ERROR")
+    yield s
+    s.stop()
+
+
+def cli_bytes(path, *flags):
+    return subprocess.run([BIN, "dedup", path, "-q", *flags], check=True, capture_output=True).stdout
+
+
+def spark_bytes(spark, path, out, *args):
+    ws.run(spark, [path, "-o", str(out), "--quiet", *args])
+    parts = sorted(p for p in os.listdir(out) if p.startswith("part-"))
+    return b"".join(open(os.path.join(out, p), "rb").read() for p in parts)
+
+
+def dev(name):
+    path = os.path.join(EVAL, name)
+    if not os.path.exists(path):
+        pytest.skip(f"{path} is absent (the shared development corpora)")
+    return path
+
+
+def test_sample_rows_are_the_command_lines(spark, tmp_path):
+    assert spark_bytes(spark, SAMPLE, tmp_path / "out") == cli_bytes(SAMPLE)
+
+
+def test_ocr_dev_rows_are_the_command_lines(spark, tmp_path):
+    path = dev("ocr_dev.jsonl")
+    assert spark_bytes(spark, path, tmp_path / "out") == cli_bytes(path)
+
+
+def test_wire_dev_with_more_partitions_than_cores(spark, tmp_path):
+    """Input split in 1 MB pieces (11 partitions) and 7 parts per shuffle: the same rows."""
+    path = dev("wire_dev.jsonl")
+    spark.conf.set("spark.sql.files.maxPartitionBytes", str(1 << 20))
+    try:
+        got = spark_bytes(spark, path, tmp_path / "out", "--partitions", "7")
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
+    want = cli_bytes(path)
+    assert got == want
+    rows = [json.loads(line) for line in want.splitlines()]
+    assert sum(r["duplicate"] for r in rows) > 2000  # a real test: thousands of duplicates
+
+
+def test_options_reach_the_job(spark, tmp_path):
+    args = ["--option", "threshold=0.5", "--option", "keep_policy=longest"]
+    got = spark_bytes(spark, SAMPLE, tmp_path / "out", *args)
+    assert got == cli_bytes(SAMPLE, "--threshold", "0.5", "--keep-policy", "longest")
+
+
+def test_dedup_adds_the_rows_to_the_dataframe(spark):
+    df = spark.read.json(SAMPLE).withColumnRenamed("id", "doc")
+    out = ws.dedup(df, id_col="doc").collect()
+    want = [json.loads(line) for line in cli_bytes(SAMPLE).splitlines()]
+    assert [r["doc"] for r in out] == [w["id"] for w in want]
+    for r, w in zip(out, want):
+        assert (r["cluster"], r["duplicate"], r["parent"], r["similarity"]) == \
+            (w["cluster"], w["duplicate"], w["parent"], w["similarity"])
+    assert set(df.columns) < set(out[0].asDict())
+
+
+def test_bad_input_is_named(spark):
+    story = "The council voted on Tuesday to close the harbour road for repairs until the spring. " * 3
+    df = spark.createDataFrame([("a", story), ("b", None)], "id string, text string")
+    with pytest.raises(wiretrace.WiretraceError, match=r"id 'b': no text \(its column 'text' is null\)"):
+        ws.dedup(df)
+    with pytest.raises(KeyError, match="no column 'body'"):
+        ws.dedup(df, text_col="body")
+    with pytest.raises(TypeError, match="ids are strings or integers"):
+        ws.dedup(spark.createDataFrame([(1.5, story)], "id double, text string"))
+    with pytest.raises(TypeError, match="must hold strings"):
+        ws.dedup(spark.createDataFrame([("a", 3)], "id string, text int"))
+    with pytest.raises(wiretrace.WiretraceError, match="duplicate id 'a'"):
+        ws.dedup(spark.createDataFrame([("a", story), ("a", story)], "id string, text string"))
+    with pytest.raises(wiretrace.WiretraceError, match="threshold"):
+        ws.dedup(df.where("text is not null"), threshold=2)
+    # Left out and counted, with skip_invalid: the row stays, without a story.
+    rows = ws.dedup(df, skip_invalid=True).collect()
+    assert [(r["id"], r["cluster"]) for r in rows] == [("a", "a"), ("b", None)]
+
+
+def test_the_command_line_module(tmp_path):
+    """`python -m wiretrace.spark` end to end, with its own JVM: exit code, summary, Parquet."""
+    out = tmp_path / "rows"
+    p = subprocess.run([sys.executable, "-m", "wiretrace.spark", SAMPLE, "-o", str(out), "--master", "local[2]",
+                        "--format", "parquet"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert "wiretrace (spark): 55 documents" in p.stderr
+    import pyarrow.parquet as pq
+    t = pq.read_table(str(out))
+    want = [json.loads(line) for line in cli_bytes(SAMPLE).splitlines()]
+    assert sorted(t.column("cluster").to_pylist()) == sorted(w["cluster"] for w in want)
+    p = subprocess.run([sys.executable, "-m", "wiretrace.spark", SAMPLE, "-o", str(out), "--master", "local[2]",
+                        "--text-field", "body"], capture_output=True, text=True)
+    assert p.returncode == 2 and "no text (its column 'body' is null)" in p.stderr, p.stderr

@@ -123,3 +123,30 @@ def test_the_command_line_module(tmp_path):
     p = subprocess.run([sys.executable, "-m", "wiretrace.spark", SAMPLE, "-o", str(out), "--master", "local[2]",
                         "--text-field", "body"], capture_output=True, text=True)
     assert p.returncode == 2 and "no text (its column 'body' is null)" in p.stderr, p.stderr
+
+
+def test_components_match_union_find(spark):
+    """Stories are the links' connected components: long chains, stars whose leaves have two
+    centres, and random graphs, in more parts than cores, against a union-find."""
+    import random
+    rnd = random.Random(7)
+    edges = [(i, i + 1) for i in range(0, 300, 1)]                   # a chain of 301 nodes
+    edges += [(1000, 1001), (1000, 1002), (1003, 1001), (1003, 1002)]  # leaves with two centres
+    edges += [(rnd.randrange(2000, 2600), rnd.randrange(2000, 2600)) for _ in range(500)]
+    edges += [(5000 + i, 5000 + i) for i in range(3)]                  # self-links: no story
+    up = {}
+
+    def root(x):
+        while up.get(x, x) != x:
+            x = up[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            up[max(ra, rb)] = min(ra, rb)
+    nodes = {x for e in edges for x in e if e[0] != e[1]}
+    want = {x: root(x) for x in nodes}
+    df = spark.createDataFrame(edges, "u long, v long")
+    got = {r["doc"]: r["label"] for r in ws._components(df, 5).collect()}
+    assert got == want

@@ -110,15 +110,17 @@ def main():
     print(f"rows byte-identical:    {got == want}")
     print()
     print(f"{'stage':<18}{'time s':>8}{'shuffle write B/doc':>21}{'shuffle read B/doc':>20}{'task s':>9}")
-    total_w = total_r = 0
+    total_w = total_r = total_ms = 0
     for name in STAGES:
         m = metrics.get(name, dict(write=0, read=0, run_ms=0))
         t = stats["timings"].get(name)
         total_w += m["write"]
         total_r += m["read"]
+        total_ms += m["run_ms"]
         print(f"{name:<18}{(f'{t:.2f}' if t is not None else '-'):>8}{m['write'] / n:>21.0f}"
               f"{m['read'] / n:>20.0f}{m['run_ms'] / 1000:>9.1f}")
-    print(f"{'all':<18}{sw:>8.2f}{total_w / n:>21.0f}{total_r / n:>20.0f}")
+    print(f"{'all':<18}{sw:>8.2f}{total_w / n:>21.0f}{total_r / n:>20.0f}{total_ms / 1000:>9.1f}")
+    print(f"task time per document: {total_ms / n:.3f} ms (what a cluster's cores share)")
     if a.detail:
         for name in STAGES:
             for sid, tasks, ms, what in sorted(metrics.get(name, {}).get("detail", [])):

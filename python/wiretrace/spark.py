@@ -449,14 +449,19 @@ def _parser() -> argparse.ArgumentParser:
 def session(master: str | None = None) -> Any:
     """A Spark session as ``python -m wiretrace.spark`` starts it."""
     import os
-    # Workers run this interpreter (where the package is installed) unless told otherwise.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # Under spark-submit the JVM is up already (it started this Python): its settings stand.
+    submitted = "PYSPARK_GATEWAY_PORT" in os.environ
+    local = not submitted and (master or "local").startswith("local")
+    if local:
+        # On one machine the workers run this interpreter (where the package is) unless told
+        # otherwise; on a cluster the executors' Python is the cluster's to say.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
     # The summary line tells each stage's time; Spark's progress bars would bury it.
     builder = SparkSession.builder.appName("wiretrace").config("spark.ui.showConsoleProgress", "false")
     if master:
         builder = builder.master(master)
-    if (master or "local").startswith("local"):
+    if local:
         # On one machine the executors live in the driver's JVM: give it room.
         builder = builder.config("spark.driver.memory", "4g")
     spark = builder.getOrCreate()

@@ -31,6 +31,15 @@ def run_measured(cmd, **kw):
     return wall, usage.ru_maxrss / 1024, p
 
 
+def corpus_arguments(ap):
+    """The options that name the benchmark corpus: its size, the simulator's seed, where the
+    simulator is and where the corpus is cached."""
+    ap.add_argument("--docs", type=int, default=200_000)
+    ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--eval-dir", default=os.path.join(ROOT, "..", "shared", "eval"))
+    ap.add_argument("--workdir", default="/tmp/wiretrace-bench")
+
+
 def generated_corpus(docs, seed, ev, workdir):
     """The simulated corpus of `docs` documents and its truth, generated once into workdir."""
     if not os.path.exists(os.path.join(ev, "wiresim.py")):

@@ -103,40 +103,46 @@ fn cast(b: &RecordBatch, name: &str, to: &DataType) -> PyResult<ArrayRef> {
     arrow_cast::cast(column(b, name)?, to).map_err(err)
 }
 
+/// Column `name` cast to `to` and read as the array type `A` by `take`.
+fn read<A: 'static, T>(
+    b: &RecordBatch,
+    name: &str,
+    to: DataType,
+    take: impl FnOnce(&A) -> T,
+) -> PyResult<T> {
+    let a = cast(b, name, &to)?;
+    Ok(take(
+        a.as_any()
+            .downcast_ref::<A>()
+            .expect("cast to the type asked"),
+    ))
+}
+
 fn i64s(b: &RecordBatch, name: &str) -> PyResult<Vec<Option<i64>>> {
-    let a = cast(b, name, &DataType::Int64)?;
-    let a = a
-        .as_any()
-        .downcast_ref::<arrow_array::Int64Array>()
-        .expect("cast");
-    Ok(a.iter().collect())
+    read(b, name, DataType::Int64, |a: &arrow_array::Int64Array| {
+        a.iter().collect()
+    })
 }
 
 fn f32s(b: &RecordBatch, name: &str) -> PyResult<Vec<f32>> {
-    let a = cast(b, name, &DataType::Float32)?;
-    let a = a
-        .as_any()
-        .downcast_ref::<arrow_array::Float32Array>()
-        .expect("cast");
-    Ok(a.iter().map(|x| x.unwrap_or(0.0)).collect())
+    read(
+        b,
+        name,
+        DataType::Float32,
+        |a: &arrow_array::Float32Array| a.iter().map(|x| x.unwrap_or(0.0)).collect(),
+    )
 }
 
 fn strs(b: &RecordBatch, name: &str) -> PyResult<Vec<Option<String>>> {
-    let a = cast(b, name, &DataType::Utf8)?;
-    let a = a
-        .as_any()
-        .downcast_ref::<arrow_array::StringArray>()
-        .expect("cast");
-    Ok(a.iter().map(|s| s.map(str::to_string)).collect())
+    read(b, name, DataType::Utf8, |a: &arrow_array::StringArray| {
+        a.iter().map(|s| s.map(str::to_string)).collect()
+    })
 }
 
 fn blobs(b: &RecordBatch, name: &str) -> PyResult<Vec<Option<Vec<u8>>>> {
-    let a = cast(b, name, &DataType::Binary)?;
-    let a = a
-        .as_any()
-        .downcast_ref::<arrow_array::BinaryArray>()
-        .expect("cast");
-    Ok(a.iter().map(|s| s.map(<[u8]>::to_vec)).collect())
+    read(b, name, DataType::Binary, |a: &arrow_array::BinaryArray| {
+        a.iter().map(|s| s.map(<[u8]>::to_vec)).collect()
+    })
 }
 
 fn u32s(bytes: &[u8]) -> Vec<u32> {
@@ -1140,19 +1146,20 @@ pub fn json_rows(input: Batch) -> PyResult<Batch> {
         strs(&rb, "invalid")?,
     );
     let flag = |name: &str| -> PyResult<Vec<bool>> {
-        let a = cast(&rb, name, &DataType::Boolean)?;
-        let a = a
-            .as_any()
-            .downcast_ref::<arrow_array::BooleanArray>()
-            .expect("cast");
-        Ok(a.iter().map(|x| x.unwrap_or(false)).collect())
+        read(
+            &rb,
+            name,
+            DataType::Boolean,
+            |a: &arrow_array::BooleanArray| a.iter().map(|x| x.unwrap_or(false)).collect(),
+        )
     };
     let (duplicate, empty) = (flag("duplicate")?, flag("empty")?);
-    let similarity = cast(&rb, "similarity", &DataType::Float64)?;
-    let similarity = similarity
-        .as_any()
-        .downcast_ref::<arrow_array::Float64Array>()
-        .expect("cast");
+    let similarity: Vec<Option<f64>> = read(
+        &rb,
+        "similarity",
+        DataType::Float64,
+        |a: &arrow_array::Float64Array| a.iter().collect(),
+    )?;
     let mut value = StringBuilder::new();
     let mut buf = Vec::new();
     for i in 0..rb.num_rows() {
@@ -1166,7 +1173,7 @@ pub fn json_rows(input: Batch) -> PyResult<Batch> {
                 c,
                 duplicate[i],
                 parent[i].as_deref(),
-                similarity.is_valid(i).then(|| similarity.value(i)),
+                similarity[i],
                 empty[i],
             ),
             (None, None) => return Err(err(format!("internal: row {who:?} has no story"))),

@@ -5,8 +5,9 @@ byte the same, and per stage of the Spark job its time and the bytes it shuffles
 (from Spark's own stage metrics, read from its status API).
 
 The JVM's start is excluded (the session is started before the clock); the CLI is timed as a
-process; each is run --repeat times and its fastest run reported. Run it with the Python that has pyspark and the package
-(README's test command builds one in target/python-env):
+process; each is run --repeat times and its fastest run reported. The session first runs the
+job once on sample_data (untimed) unless --cold. Run it with the Python that has pyspark and
+the package (README's test command builds one in target/python-env):
 
     target/python-env/bin/python benches/spark.py                   # 200,000 documents, local[2]
     target/python-env/bin/python benches/spark.py --docs 20000 --master 'local[2]'

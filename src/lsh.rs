@@ -56,6 +56,17 @@ impl Bands {
 const WIDE_BUCKET: usize = 256;
 const WIDE_BUCKET_SPAN: usize = 32;
 
+/// Where the mates of the member at `i` of a bucket of `size` members (in document order)
+/// start: every member before it, or in a very wide bucket the few just before it (see
+/// [`WIDE_BUCKET`]), which still connects them all.
+pub fn mates_from(size: usize, i: usize) -> usize {
+    if size > WIDE_BUCKET {
+        i.saturating_sub(WIDE_BUCKET_SPAN)
+    } else {
+        0
+    }
+}
+
 /// The key of band `b` of a signature.
 #[inline]
 pub fn band_key(sig: &[u32], bands: Bands, b: usize) -> u64 {
@@ -260,15 +271,9 @@ impl Buckets {
                 .zip(&per_band)
                 .for_each(|(part, (m, _))| part.copy_from_slice(m));
         }
-        // The range of mates before the member at `i` of a bucket. In a very wide bucket a
-        // document meets only the few before it (see `WIDE_BUCKET`), which still connects
-        // them all.
+        // The range of mates before the member at `i` of a bucket.
         let range = |start: u32, size: u32, i: u32| {
-            let from = if size as usize > WIDE_BUCKET {
-                i.saturating_sub(WIDE_BUCKET_SPAN as u32)
-            } else {
-                0
-            };
+            let from = mates_from(size as usize, i as usize) as u32;
             (start + from, i - from)
         };
         let per_group = bands.div_ceil(BAND_GROUPS).max(1);

@@ -24,6 +24,7 @@ use wiretrace::cli::{Cli, Command};
 use wiretrace::cluster::{self, Link, Linkage, Neighbour};
 use wiretrace::corpus::{Corpus, DocInfo};
 use wiretrace::dedup::Options;
+use wiretrace::lsh;
 use wiretrace::minhash::{self, MinHasher};
 use wiretrace::output;
 use wiretrace::readers::{self, RecordKind};
@@ -512,10 +513,14 @@ pub fn lsh_entries(input: Batch, parts: u32) -> PyResult<Batch> {
     let mut out = Parts::default();
     for (d, k) in docs.into_iter().zip(keys) {
         let (Some(d), Some(k)) = (d, k) else { continue };
-        for key in u64s(&k) {
+        for (band, key) in u64s(&k).into_iter().enumerate() {
+            // A bucket is a band's keys that agree in their top 32 bits, as the command
+            // line tells buckets apart (its rare extra collisions are the same here).
+            // The part is by those 32 bits, so that every member of a bucket meets in one.
+            let bucket = (band as u64) << 32 | key >> 32;
             out.add(
                 part_of(key, parts),
-                &[&key.to_le_bytes(), &(d as u64).to_le_bytes()],
+                &[&bucket.to_le_bytes(), &(d as u64).to_le_bytes()],
             );
         }
     }
@@ -540,8 +545,11 @@ pub fn bucket_pairs(py: Python<'_>, input: Batch, block: u64) -> PyResult<Batch>
         entries.dedup();
         let mut pairs: Vec<(u64, u64)> = Vec::new();
         for bucket in entries.chunk_by(|x, y| x.0 == y.0) {
+            // As the command line pairs them: a very wide bucket (a template, a page sent
+            // thousands of times) is not expanded into all its pairs.
             for (i, &(_, later)) in bucket.iter().enumerate() {
-                pairs.extend(bucket[..i].iter().map(|&(_, earlier)| (later, earlier)));
+                let from = lsh::mates_from(bucket.len(), i);
+                pairs.extend(bucket[from..i].iter().map(|&(_, earlier)| (later, earlier)));
             }
         }
         pairs.sort_unstable();

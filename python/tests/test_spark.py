@@ -150,3 +150,20 @@ def test_components_match_union_find(spark):
     df = spark.createDataFrame(edges, "u long, v long")
     got = {r["doc"]: r["label"] for r in ws._components(df, 5).collect()}
     assert got == want
+
+
+def test_a_template_sent_hundreds_of_times_pairs_as_the_command_line(spark, tmp_path):
+    """600 near-identical notices fill buckets wider than the command line expands (256
+    members): the job pairs them as it does, each with the few before it (not all 180,000
+    pairs), and gives the same rows: one story."""
+    notice = ("The board of directors declared a regular quarterly dividend on the common stock, "
+              "payable to shareholders of record at the close of business, the company said in a "
+              "statement issued on Tuesday after its annual meeting in the city. ")
+    path = tmp_path / "notices.jsonl"
+    with open(path, "w") as f:
+        for i in range(600):
+            f.write(json.dumps({"id": f"n{i}", "text": notice * 2 + f"Reference number {i % 7}.",
+                                "date": f"2024-01-{1 + i % 28:02d}T{i % 24:02d}:00:00Z"}) + "\n")
+    want = cli_bytes(str(path))
+    assert spark_bytes(spark, str(path), tmp_path / "out") == want
+    assert {json.loads(line)["cluster"] for line in want.splitlines()} == {"n0"}

@@ -167,3 +167,18 @@ def test_a_template_sent_hundreds_of_times_pairs_as_the_command_line(spark, tmp_
     want = cli_bytes(str(path))
     assert spark_bytes(spark, str(path), tmp_path / "out") == want
     assert {json.loads(line)["cluster"] for line in want.splitlines()} == {"n0"}
+
+
+def test_outlets_joined_by_shuffle_give_the_same_rows(spark, tmp_path, monkeypatch):
+    """Past the broadcast limits (many outlets) the per-outlet counts and boilerplate are
+    joined by a shuffle instead: the same rows."""
+    monkeypatch.setattr(ws, "BROADCAST_ROWS", 0)
+    monkeypatch.setattr(ws, "BROADCAST_BYTES", 0)
+    stats = {}
+    rows = ws._rows(spark.read.json(SAMPLE), "id", "text", None, None, None, None, None, stats, {})[0]
+    assert stats["outlet_boilerplate_bytes"] > 0  # the sample's outlets have boilerplate of their own
+    got = b"".join(line.encode() + b"\n" for line in
+                   rows.orderBy("_pos").mapInArrow(ws._each(ws._core.json_rows), "value string")
+                   .toPandas()["value"])
+    ws.release(stats)
+    assert got == cli_bytes(SAMPLE)

@@ -44,6 +44,9 @@ HOME_DOCS = 50_000
 #: The outlets' boilerplate is broadcast when it is at most this big (bytes), else joined.
 BROADCAST_BYTES = 64 << 20
 
+#: The per-partition outlet counts are broadcast when there are at most this many rows.
+BROADCAST_ROWS = 1_000_000
+
 _SHINGLED = ("_pos bigint, part int, vrow bigint, srow bigint, id string, title string, "
              "source string, date bigint, len int, set binary, at binary, error string, "
              "unreadable_date string")
@@ -310,7 +313,12 @@ def _rows(df: Any, id_col: str, text_col: str, title_col: str | None, date_col: 
     w = Window.partitionBy("source").orderBy("part")
     pc = (pc.withColumn("soff", F.sum("count").over(w) - F.col("count"))
           .withColumn("stotal", F.sum("count").over(Window.partitionBy("source"))))
-    sampled = (docs.join(F.broadcast(pc), ["part", "source"])
+    # One row per input partition and outlet: sent to every task when there are few (the
+    # documents then stay where they are), else joined by a shuffle.
+    pc = persist(pc)
+    if pc.count() <= BROADCAST_ROWS:
+        pc = F.broadcast(pc)
+    sampled = (docs.join(pc, ["part", "source"])
                .where((F.col("stotal") >= min_docs)
                       & ((F.col("soff") + F.col("srow")) % F.ceil(F.col("stotal") / per_outlet) == 0)))
     outlets = persist(sampled.select("source", "set").repartition(parts, "source")

@@ -115,14 +115,28 @@ def test_the_command_line_module(tmp_path):
     p = subprocess.run([sys.executable, "-m", "wiretrace.spark", SAMPLE, "-o", str(out), "--master", "local[2]",
                         "--format", "parquet"], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
-    assert "wiretrace (spark): 55 documents" in p.stderr
+    assert "wiretrace (spark): 55 documents, 23 stories, 32 duplicates" in p.stderr
     import pyarrow.parquet as pq
     t = pq.read_table(str(out))
     want = [json.loads(line) for line in cli_bytes(SAMPLE).splitlines()]
-    assert sorted(t.column("cluster").to_pylist()) == sorted(w["cluster"] for w in want)
-    p = subprocess.run([sys.executable, "-m", "wiretrace.spark", SAMPLE, "-o", str(out), "--master", "local[2]",
-                        "--text-field", "body"], capture_output=True, text=True)
-    assert p.returncode == 2 and "no text (its column 'body' is null)" in p.stderr, p.stderr
+    assert t.column("id").to_pylist() == [w["id"] for w in want]
+    assert t.column("cluster").to_pylist() == [w["cluster"] for w in want]
+
+
+def test_bad_input_exits_2_with_the_reason(spark, tmp_path, monkeypatch, capsys):
+    """main() in this process (on the tests' session): bad input is exit code 2 and a message."""
+    class Kept:  # the tests' session, which main() must not stop
+        def __getattr__(self, name):
+            return getattr(spark, name)
+
+        def stop(self):
+            pass
+
+    monkeypatch.setattr(ws, "session", lambda master=None: Kept())
+    assert ws.main([SAMPLE, "-o", str(tmp_path / "rows"), "--text-field", "body"]) == 2
+    assert "no text (its column 'body' is null)" in capsys.readouterr().err
+    assert ws.main([SAMPLE, "-o", str(tmp_path / "rows"), "--option", "threshold=2"]) == 2
+    assert "threshold" in capsys.readouterr().err
 
 
 def test_components_match_union_find(spark):

@@ -104,6 +104,8 @@ def test_bad_input_is_named(spark):
         ws.dedup(spark.createDataFrame([("a", story), ("a", story)], "id string, text string"))
     with pytest.raises(wiretrace.WiretraceError, match="threshold"):
         ws.dedup(df.where("text is not null"), threshold=2)
+    with pytest.raises(ValueError, match=r"already has column\(s\) \['cluster'\]"):
+        ws.dedup(df.withColumn("cluster", df.id))
     # Left out and counted, with skip_invalid: the row stays, without a story.
     rows = ws.dedup(df, skip_invalid=True).collect()
     assert [(r["id"], r["cluster"]) for r in rows] == [("a", "a"), ("b", None)]

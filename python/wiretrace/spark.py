@@ -188,12 +188,11 @@ def dedup(df: Any, id_col: str = "id", text_col: str = "text", title_col: str | 
     shuffled stages use (default: twice the default parallelism, and at least one per
     50,000 documents). ``stats``, a dict, receives counts and each stage's time.
     """
-    rows, base = _rows(df, id_col, text_col, title_col, date_col, source_col, url_col,
-                       partitions, stats, options)
-    from pyspark.sql import functions as F
     clash = [c for c in _ADDED if c in df.columns]
     if clash:
         raise ValueError(f"the DataFrame already has column(s) {clash}; rename them first")
+    rows, base = _rows(df, id_col, text_col, title_col, date_col, source_col, url_col,
+                       partitions, stats, options)
     out = rows.select("_pos", *_ADDED)
     return base.join(out, "_pos", "left").orderBy("_pos").drop("_pos")
 

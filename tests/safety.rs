@@ -148,10 +148,18 @@ fn an_interrupted_add_exits_130_with_nothing_committed_or_0_with_all() {
         .success();
     let full = t.elapsed();
     let (mut interrupted, mut completed) = (0, 0);
-    for step in 0..14 {
+    // SIGINT at 5% to 109% of a full add's time, then (a loaded machine can be slower than
+    // the add timed) later or earlier each time until both outcomes have been seen.
+    let mut step = 0;
+    while step < 14 || (step < 26 && (interrupted == 0 || completed == 0)) {
         std::fs::remove_file(&work).unwrap();
         std::fs::copy(&pristine, &work).unwrap();
-        let delay = full.mul_f64(0.05 + step as f64 * 0.08);
+        let delay = match step {
+            0..14 => full.mul_f64(0.05 + step as f64 * 0.08),
+            _ if completed == 0 => full.mul_f64(1.5 * 1.5f64.powi(step - 13)),
+            _ => full.mul_f64(0.05 / 2f64.powi(step - 13)),
+        };
+        step += 1;
         let mut child = std::process::Command::new(exe())
             .args(["index", "add", "--index", s(&work), s(&batch), "-q"])
             .stderr(Stdio::null())
@@ -209,11 +217,20 @@ fn an_interrupted_dedup_leaves_both_outputs_as_before_or_both_new() {
     assert!(run(false).status().unwrap().success());
     let full = t.elapsed();
     let (mut interrupted, mut completed) = (0, 0);
-    for step in 0..12 {
+    // SIGINT at 5% to 115% of a full run's time; on a loaded machine a run can take longer
+    // than the one timed, so more tries follow, later (or earlier) each time, until an
+    // interrupt has landed both before and after the commit.
+    let mut step = 0;
+    while step < 12 || (step < 24 && (interrupted == 0 || completed == 0)) {
         std::fs::write(&rows, "OLD ROWS\n").unwrap();
         std::fs::write(&kept, "OLD KEPT\n").unwrap();
-        let delay = full.mul_f64(0.05 + step as f64 * 0.1);
+        let delay = match step {
+            0..12 => full.mul_f64(0.05 + step as f64 * 0.1),
+            _ if completed == 0 => full.mul_f64(1.5 * 1.5f64.powi(step - 11)),
+            _ => full.mul_f64(0.05 / 2f64.powi(step - 11)),
+        };
         let mut child = run(step % 2 == 1).spawn().unwrap();
+        step += 1;
         std::thread::sleep(delay);
         sigint(&child);
         let status = child.wait().unwrap();

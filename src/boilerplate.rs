@@ -32,6 +32,10 @@ impl Hasher for ShingleHasher {
         // Spread the 32 bits over the high bits the table index is taken from.
         self.0 = u64::from(x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
+    fn write_u64(&mut self, x: u64) {
+        // A 64-bit shingle hash is uniform in every bit already.
+        self.0 = x;
+    }
 }
 
 /// A set of shingles.

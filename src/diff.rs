@@ -9,10 +9,13 @@
 //! paragraphs and boilerplate, moves, a new headline or dateline, changed words, and
 //! character noise.
 
+use crate::boilerplate::ShingleHasher;
 use crate::normalize::{normalize, NormalizeOptions};
+use rayon::prelude::*;
 use serde::Serialize;
 use similar::{capture_diff_slices_deadline, Algorithm, DiffOp};
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
 use std::time::{Duration, Instant};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -163,7 +166,8 @@ const DEADLINE: Duration = Duration::from_millis(200);
 
 struct Para {
     words: Vec<String>,
-    grams: HashSet<u64>,
+    /// The paragraph's character 4-gram hashes, sorted, once each.
+    grams: Vec<u64>,
     boilerplate: bool,
     raw: String,
 }
@@ -268,17 +272,20 @@ impl FurnitureLearner {
 fn paragraphs(text: &str, furniture: &Furniture) -> Vec<Para> {
     let blocks = paragraph_blocks(text);
     blocks
-        .into_iter()
+        .into_par_iter()
+        .with_min_len(PARALLEL_MIN)
         .filter_map(|raw| {
             let norm = normalize(&raw, NormalizeOptions::default());
             if norm.is_empty() {
                 return None;
             }
             let squeezed: Vec<u8> = norm.bytes().filter(|&b| b != b' ').collect();
-            let grams = squeezed
+            let mut grams: Vec<u64> = squeezed
                 .windows(4.min(squeezed.len()))
                 .map(xxhash_rust::xxh3::xxh3_64)
                 .collect();
+            grams.sort_unstable();
+            grams.dedup();
             Some(Para {
                 boilerplate: is_boilerplate(&norm) || furniture.contains(&norm),
                 words: norm.split(' ').map(str::to_string).collect(),
@@ -362,13 +369,126 @@ fn coverage(a: &Para, b: &Para) -> f64 {
         / a.grams.len().max(b.grams.len()).max(1) as f64
 }
 
+/// Candidates per paragraph: the pairs scored are each paragraph's best few by common
+/// rare 4-grams, so that aligning long documents is not quadratic in their paragraphs.
+const CANDIDATES: usize = 16;
+
+/// Paragraphs (or pairs) per parallel task: a news article's diff stays on one thread.
+const PARALLEL_MIN: usize = 256;
+
+/// A 4-gram in more of the other side's paragraphs than this does not propose pairs.
+const COMMON_GRAM: usize = 32;
+
+/// The paragraph pairs worth scoring, sorted: each paragraph of either side with the
+/// paragraphs of the other that share the most of its rare 4-grams (and, when it has few,
+/// with those around its place), and repeated identical paragraphs (whose 4-grams may all
+/// be common) with their like at the same rank.
+fn candidate_pairs(pa: &[Para], pb: &[Para]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    nearest(pa, pb, |i, j| out.push((i, j)));
+    nearest(pb, pa, |j, i| out.push((i, j)));
+    let mut same: HashMap<&[String], (Vec<usize>, Vec<usize>)> = HashMap::new();
+    for (i, p) in pa.iter().enumerate() {
+        same.entry(&p.words).or_default().0.push(i);
+    }
+    for (j, q) in pb.iter().enumerate() {
+        if let Some(e) = same.get_mut(&q.words[..]) {
+            e.1.push(j);
+        }
+    }
+    for (xs, ys) in same.values() {
+        for (r, &i) in xs.iter().enumerate() {
+            let near = r.saturating_sub(2)..(r + 3).min(ys.len());
+            out.extend(ys.get(near).unwrap_or_default().iter().map(|&j| (i, j)));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Calls `pair(i, j)` for each paragraph `i` of `mine` and its best candidates `j` in `theirs`.
+fn nearest(mine: &[Para], theirs: &[Para], mut pair: impl FnMut(usize, usize)) {
+    let mut postings: HashMap<u64, Vec<u32>, BuildHasherDefault<ShingleHasher>> =
+        HashMap::default();
+    for (j, q) in theirs.iter().enumerate() {
+        for &g in &q.grams {
+            postings.entry(g).or_default().push(j as u32);
+        }
+    }
+    let found: Vec<Vec<usize>> = (0..mine.len())
+        .into_par_iter()
+        .with_min_len(PARALLEL_MIN)
+        .map_init(
+            || (vec![0u32; theirs.len()], Vec::new()),
+            |(hits, touched), i| best_of(i, mine, theirs, &postings, hits, touched),
+        )
+        .collect();
+    for (i, js) in found.into_iter().enumerate() {
+        js.into_iter().for_each(|j| pair(i, j));
+    }
+}
+
+/// The candidates in `theirs` of paragraph `i` of `mine` (`hits` all zero, and left so).
+fn best_of(
+    i: usize,
+    mine: &[Para],
+    theirs: &[Para],
+    postings: &HashMap<u64, Vec<u32>, BuildHasherDefault<ShingleHasher>>,
+    hits: &mut [u32],
+    touched: &mut Vec<usize>,
+) -> Vec<usize> {
+    let p = &mine[i];
+    for g in &p.grams {
+        let Some(js) = postings.get(g).filter(|js| js.len() <= COMMON_GRAM) else {
+            continue;
+        };
+        for &j in js {
+            let j = j as usize;
+            if hits[j] == 0 {
+                touched.push(j);
+            }
+            hits[j] += 1;
+        }
+    }
+    if touched.len() > CANDIDATES {
+        // The best: the most of the smaller paragraph's rare 4-grams in common, then the
+        // closer position, then the earlier paragraph (a total order: one answer).
+        let key = |j: usize| {
+            let small = p.grams.len().min(theirs[j].grams.len()).max(1);
+            (
+                std::cmp::Reverse(hits[j] as u64 * 1_000_000 / small as u64),
+                i.abs_diff(j),
+                j,
+            )
+        };
+        touched.select_nth_unstable_by_key(CANDIDATES - 1, |&j| key(j));
+    }
+    let few = touched.len() < CANDIDATES / 4;
+    for &j in touched.iter() {
+        hits[j] = 0;
+    }
+    touched.truncate(CANDIDATES);
+    let mut out = std::mem::take(touched);
+    if few {
+        // Few rare 4-grams (a line repeated through the document, with a change): the
+        // paragraphs around its own place are candidates too.
+        let at = i * theirs.len() / mine.len();
+        out.extend(at.saturating_sub(CANDIDATES / 2)..(at + CANDIDATES / 2).min(theirs.len()));
+    }
+    out
+}
+
 fn overlap(a: &Para, b: &Para) -> f64 {
     let small = a.grams.len().min(b.grams.len()).max(1);
-    let shared = if a.grams.len() <= b.grams.len() {
-        a.grams.iter().filter(|g| b.grams.contains(g)).count()
-    } else {
-        b.grams.iter().filter(|g| a.grams.contains(g)).count()
-    };
+    // Both sorted: one merge, without branches the data decides (they mispredict).
+    let (mut x, mut y, mut shared) = (0, 0, 0);
+    while x < a.grams.len() && y < b.grams.len() {
+        let (g, h) = (a.grams[x], b.grams[y]);
+        shared += usize::from(g == h);
+        x += usize::from(g <= h);
+        y += usize::from(h <= g);
+    }
     shared as f64 / small as f64
 }
 
@@ -386,33 +506,52 @@ fn dateline(raw: &str) -> Option<String> {
         .then(|| head.to_string())
 }
 
-fn word_sets(paras: &[Para]) -> HashSet<(String, String, String)> {
-    let words: Vec<&String> = paras
+/// The word 3-grams of the paragraphs that are not furniture, each as a hash of its words.
+fn word_sets(paras: &[Para]) -> HashSet<u64, BuildHasherDefault<ShingleHasher>> {
+    let words: Vec<u64> = paras
         .iter()
         .filter(|p| !p.boilerplate)
         .flat_map(|p| &p.words)
+        .map(|w| xxh3_64(w.as_bytes()))
         .collect();
     words
         .windows(3)
-        .map(|w| (w[0].clone(), w[1].clone(), w[2].clone()))
+        .map(|w| {
+            let mut bytes = [0u8; 24];
+            for (k, h) in w.iter().enumerate() {
+                bytes[8 * k..8 * k + 8].copy_from_slice(&h.to_le_bytes());
+            }
+            xxh3_64(&bytes)
+        })
         .collect()
 }
 
 /// Longest strictly increasing subsequence of `xs`: the positions that keep their order.
+/// Of several, the one that ends first, each element preceded by the earliest it can be
+/// (patience sorting, O(n log n): documents of thousands of paragraphs).
 fn increasing_run(xs: &[usize]) -> Vec<bool> {
-    let n = xs.len();
-    let mut len = vec![1usize; n];
-    let mut prev = vec![usize::MAX; n];
-    for i in 0..n {
-        for j in 0..i {
-            if xs[j] < xs[i] && len[j] + 1 > len[i] {
-                len[i] = len[j] + 1;
-                prev[i] = j;
-            }
+    // levels[l]: the positions whose longest run ending there has l + 1 elements, in order;
+    // along a level the values never increase (else the later one would be a level up).
+    let mut levels: Vec<Vec<usize>> = Vec::new();
+    let mut prev = vec![usize::MAX; xs.len()];
+    let mut best = (0, 0);
+    for (i, &x) in xs.iter().enumerate() {
+        let l = levels.partition_point(|lv| xs[*lv.last().expect("never empty")] < x);
+        if l > 0 {
+            let below = &levels[l - 1];
+            prev[i] = below[below.partition_point(|&j| xs[j] >= x)];
+        }
+        if l == levels.len() {
+            levels.push(Vec::new());
+        }
+        levels[l].push(i);
+        if l + 1 > best.0 {
+            best = (l + 1, i);
         }
     }
-    let mut keep = vec![false; n];
-    if let Some(mut i) = (0..n).max_by_key(|&i| (len[i], std::cmp::Reverse(i))) {
+    let mut keep = vec![false; xs.len()];
+    if best.0 > 0 {
+        let mut i = best.1;
         loop {
             keep[i] = true;
             if prev[i] == usize::MAX {
@@ -460,19 +599,28 @@ pub fn diff_with(a: Version, b: Version, furniture: &Furniture) -> Report {
     let mut pb = paragraphs(b.text, furniture);
 
     // One-to-one alignment, best pairs first (ties: the closer positions).
-    let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
-    for (i, p) in pa.iter().enumerate() {
-        for (j, q) in pb.iter().enumerate() {
+    let mut pairs: Vec<(f64, usize, usize)> = candidate_pairs(&pa, &pb)
+        .into_par_iter()
+        .with_min_len(PARALLEL_MIN)
+        .filter_map(|(i, j)| {
+            let (p, q) = (&pa[i], &pb[j]);
             // Outlet furniture aligns only with the very same furniture.
             if p.boilerplate != q.boilerplate {
-                continue;
+                return None;
+            }
+            // Coverage is at most the sizes' ratio: most candidates end here, unscored.
+            let (small, large) = (
+                p.grams.len().min(q.grams.len()),
+                p.grams.len().max(q.grams.len()),
+            );
+            if (small as f64) < 0.25 * large as f64 {
+                return None;
             }
             let s = overlap(p, q);
-            if s >= if p.boilerplate { 0.9 } else { SAME_PARAGRAPH } && coverage(p, q) >= 0.25 {
-                pairs.push((s, i, j));
-            }
-        }
-    }
+            let same = if p.boilerplate { 0.9 } else { SAME_PARAGRAPH };
+            (s >= same && coverage(p, q) >= 0.25).then_some((s, i, j))
+        })
+        .collect();
     pairs.sort_by(|x, y| {
         y.0.total_cmp(&x.0)
             .then(
@@ -573,16 +721,33 @@ pub fn diff_with(a: Version, b: Version, furniture: &Furniture) -> Report {
     let mut examples = Vec::new();
     let deadline = Instant::now() + DEADLINE;
     let mut moved = Vec::new();
+    // The pieces that continue each paragraph (in order), by the paragraph they continue.
+    let pieces = |cont: &[bool], partner: &[Option<usize>], n: usize| {
+        let mut by: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (x, p) in partner.iter().enumerate() {
+            if let (true, Some(y)) = (cont[x], *p) {
+                by[y].push(x);
+            }
+        }
+        by
+    };
+    let (pieces_a, pieces_b) = (
+        pieces(&cont_a, &a_to_b, pb.len()),
+        pieces(&cont_b, &b_to_a, pa.len()),
+    );
+    let with_pieces = |x: usize, more: &[usize], ps: &[Para]| -> Vec<String> {
+        let mut at: Vec<usize> = more.to_vec();
+        at.push(x);
+        at.sort_unstable();
+        at.dedup();
+        at.iter()
+            .flat_map(|&x| ps[x].words.iter().cloned())
+            .collect()
+    };
     for (k, &(i, j)) in matched.iter().enumerate() {
         // The words of the pair, with the pieces that continue either side.
-        let wa: Vec<String> = (0..pa.len())
-            .filter(|&x| x == i || (cont_a[x] && a_to_b[x] == Some(j)))
-            .flat_map(|x| pa[x].words.iter().cloned())
-            .collect();
-        let wb: Vec<String> = (0..pb.len())
-            .filter(|&y| y == j || (cont_b[y] && b_to_a[y] == Some(i)))
-            .flat_map(|y| pb[y].words.iter().cloned())
-            .collect();
+        let wa = with_pieces(i, &pieces_a[j], &pa);
+        let wb = with_pieces(j, &pieces_b[i], &pb);
         let (wa, wb) = (&wa, &wb);
         aligned_words += wb.len();
         let mut words = Vec::new();
@@ -702,21 +867,26 @@ pub fn diff_with(a: Version, b: Version, furniture: &Furniture) -> Report {
             ));
         }
     }
+    let mut in_tail = vec![false; pa.len()];
+    for &i in &tail {
+        in_tail[i] = true;
+    }
+    // The B paragraph aligned with the latest A paragraph so far.
+    let mut last_b: Option<usize> = None;
     for (i, p) in pa.iter().enumerate() {
-        if a_to_b[i].is_none() {
+        if a_to_b[i].is_some() {
+            last_b = a_to_b[i];
+        } else {
             if p.boilerplate {
                 bp_removed.push(i);
-            } else if !tail.contains(&i) {
+            } else if !in_tail[i] {
                 edits.push(Edit::ParagraphRemoved {
                     a: i,
                     excerpt: excerpt(&p.raw),
                 });
             }
             // Place it just after the B paragraph aligned with its predecessor in A.
-            let at = (0..i)
-                .rev()
-                .find_map(|x| a_to_b[x])
-                .map_or(-0.5, |j| j as f64 + 0.5);
+            let at = last_b.map_or(-0.5, |j| j as f64 + 0.5);
             paragraphs_out.push((
                 at,
                 Paragraph {
@@ -999,6 +1169,119 @@ mod tests {
         let b = [P1, P3, TIP].join("\n\n");
         let r = diff_with(v("a", &a), v("b", &b), &furniture);
         assert_eq!(kinds(&r), ["paragraph_removed"], "P2 is not furniture");
+    }
+
+    /// A long document: `n` distinct paragraphs of ordinary words (every common 4-gram in
+    /// most of them), the k-th naming its number.
+    fn long_text(n: usize) -> Vec<String> {
+        let words = [
+            "the", "council", "said", "on", "tuesday", "that", "its", "plan", "would", "cost",
+            "more", "than", "expected", "after", "a", "review", "of", "local", "roads",
+        ];
+        (0..n)
+            .map(|k| {
+                let mut x = k as u64 * 2_654_435_761 + 1;
+                let mut p: Vec<String> = (0..14)
+                    .map(|_| {
+                        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                        words[(x >> 33) as usize % words.len()].to_string()
+                    })
+                    .collect();
+                p.push(format!("item{k}x{}", k * 7919 % 10_007));
+                p.join(" ")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn long_documents_score_a_bounded_number_of_pairs_and_align_right() {
+        let n = 3_000;
+        let a = long_text(n);
+        let mut b = a.clone();
+        // B moves one paragraph far down, drops another and changes a word of a third.
+        let moved = b.remove(100);
+        b.insert(2_500, moved);
+        b.remove(1_000); // A's paragraph 1,001
+        b[2_000] = b[2_000].replacen("item", "entry", 1);
+        let (ta, tb) = (a.join("\n\n"), b.join("\n\n"));
+        let (pa, pb) = (
+            paragraphs(&ta, &Furniture::default()),
+            paragraphs(&tb, &Furniture::default()),
+        );
+        let pairs = candidate_pairs(&pa, &pb);
+        assert!(
+            pairs.len() <= (pa.len() + pb.len()) * (CANDIDATES + 5),
+            "{} pairs scored",
+            pairs.len()
+        );
+        let r = diff(v("a", &ta), v("b", &tb));
+        assert_eq!(
+            kinds(&r),
+            ["paragraph_removed", "paragraph_moved", "words_changed"],
+            "{:?}",
+            r.edits
+        );
+        assert!(r.edits.contains(&Edit::ParagraphMoved { a: 100, b: 2_499 }));
+        assert!(r
+            .edits
+            .iter()
+            .any(|e| matches!(e, Edit::ParagraphRemoved { a: 1_001, .. })));
+    }
+
+    #[test]
+    fn repeated_identical_paragraphs_align_in_order() {
+        // 300 copies of one line: every 4-gram of it is common, yet each copy has its like.
+        let line = "Advertisement break for the station's sponsors and partners";
+        let mut a: Vec<String> = long_text(20);
+        a.extend((0..300).map(|_| line.to_string()));
+        let t = a.join("\n\n");
+        let r = diff(v("a", &t), v("b", &t));
+        assert!(r.edits.is_empty(), "{:?}", r.edits);
+        assert!(r.paragraphs.iter().all(|p| p.op == "equal" && p.a == p.b));
+    }
+
+    #[test]
+    fn the_increasing_run_is_the_first_longest_as_by_the_quadratic_rule() {
+        // The rule it replaced: for each position the earliest predecessor of the longest
+        // run, and the run that ends first.
+        fn quadratic(xs: &[usize]) -> Vec<bool> {
+            let n = xs.len();
+            let (mut len, mut prev) = (vec![1usize; n], vec![usize::MAX; n]);
+            for i in 0..n {
+                for j in 0..i {
+                    if xs[j] < xs[i] && len[j] + 1 > len[i] {
+                        len[i] = len[j] + 1;
+                        prev[i] = j;
+                    }
+                }
+            }
+            let mut keep = vec![false; n];
+            if let Some(mut i) = (0..n).max_by_key(|&i| (len[i], std::cmp::Reverse(i))) {
+                loop {
+                    keep[i] = true;
+                    if prev[i] == usize::MAX {
+                        break;
+                    }
+                    i = prev[i];
+                }
+            }
+            keep
+        }
+        let mut x = 12_345u64;
+        for n in 0..200 {
+            let mut xs: Vec<usize> = (0..n).collect();
+            for k in (1..n).rev() {
+                x = x
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                xs.swap(k, (x >> 33) as usize % (k + 1));
+            }
+            // Mostly in order, as aligned paragraphs are: undo half the shuffle.
+            if n % 2 == 0 {
+                xs[..n / 2].sort_unstable();
+            }
+            assert_eq!(increasing_run(&xs), quadratic(&xs), "{xs:?}");
+        }
     }
 
     #[test]

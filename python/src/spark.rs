@@ -1018,7 +1018,132 @@ pub fn links(input: Batch, flags: Vec<String>) -> PyResult<Batch> {
     ])
 }
 
-// --- stage 8: provenance per story -----------------------------------------------------
+// --- stage 8: stories, the components of the links ------------------------------------
+//
+// Large-star and small-star rounds (Kiveris et al., "Connected Components in MapReduce and
+// Beyond"), each a step over the edges of the nodes a partition holds. Edges travel as
+// (u, v) rows; a step's input holds every edge of each of its nodes `u`.
+
+/// The edges (u, v) of a batch, each with both its ends as given, sorted and without repeats.
+fn edge_list(rb: &RecordBatch) -> PyResult<Vec<(i64, i64)>> {
+    let (u, v) = (i64s(rb, "u")?, i64s(rb, "v")?);
+    let mut e: Vec<(i64, i64)> = u
+        .into_iter()
+        .zip(v)
+        .filter_map(|(a, b)| Some((a?, b?)))
+        .filter(|(a, b)| a != b)
+        .collect();
+    e.sort_unstable();
+    e.dedup();
+    Ok(e)
+}
+
+fn edges_batch(e: impl IntoIterator<Item = (i64, i64)>) -> PyResult<Batch> {
+    let (mut u, mut v) = (Int64Builder::new(), Int64Builder::new());
+    for (a, b) in e {
+        u.append_value(a);
+        v.append_value(b);
+    }
+    batch(vec![("u", arr(&mut u)), ("v", arr(&mut v))])
+}
+
+/// The components of a partition's edges as stars around their least node, each star
+/// edge in both directions: most of a story's links meet in few partitions, so the rounds
+/// start near the end.
+#[pyfunction]
+pub fn local_stars(input: Batch) -> PyResult<Batch> {
+    let e = edge_list(&input.0)?;
+    let mut up: HashMap<i64, i64> = HashMap::new();
+    fn root(up: &mut HashMap<i64, i64>, x: i64) -> i64 {
+        let mut r = x;
+        while let Some(&p) = up.get(&r).filter(|&&p| p != r) {
+            r = p;
+        }
+        let mut y = x;
+        while y != r {
+            let next = up[&y];
+            up.insert(y, r);
+            y = next;
+        }
+        r
+    }
+    for &(a, b) in &e {
+        up.entry(a).or_insert(a);
+        up.entry(b).or_insert(b);
+        let (ra, rb) = (root(&mut up, a), root(&mut up, b));
+        // The least node stays the root.
+        up.insert(ra.max(rb), ra.min(rb));
+    }
+    let mut nodes: Vec<i64> = up.keys().copied().collect();
+    nodes.sort_unstable();
+    let mut out = Vec::with_capacity(2 * nodes.len());
+    for x in nodes {
+        let r = root(&mut up, x);
+        if r != x {
+            out.extend([(x, r), (r, x)]);
+        }
+    }
+    edges_batch(out)
+}
+
+/// Large star: every neighbour above a node goes to the node's least neighbour (or the
+/// node). Input: every edge in both directions, grouped by `u`; output: (above, least),
+/// and a row of `bad` (u and v null) counting the nodes that are neither a centre (every
+/// neighbour above) nor a leaf (one neighbour, below). With none, the edges were a forest
+/// of stars around their least nodes, and the output is the same edges, once each.
+#[pyfunction]
+pub fn large_star(input: Batch) -> PyResult<Batch> {
+    let e = edge_list(&input.0)?;
+    let (mut u, mut v, mut bad) = (
+        Int64Builder::new(),
+        Int64Builder::new(),
+        Int64Builder::new(),
+    );
+    let mut not_star = 0i64;
+    for group in e.chunk_by(|x, y| x.0 == y.0) {
+        let me = group[0].0;
+        // Sorted: the first neighbour is the least.
+        let least = group[0].1.min(me);
+        let centre = group[0].1 > me;
+        let leaf = group.len() == 1 && group[0].1 < me;
+        not_star += i64::from(!centre && !leaf);
+        for &(_, w) in group.iter().filter(|(_, w)| *w > me) {
+            u.append_value(w);
+            v.append_value(least);
+            bad.append_null();
+        }
+    }
+    u.append_null();
+    v.append_null();
+    bad.append_value(not_star);
+    batch(vec![
+        ("u", arr(&mut u)),
+        ("v", arr(&mut v)),
+        ("bad", arr(&mut bad)),
+    ])
+}
+
+/// Small star: every neighbour below a node, and the node, go to the least of them.
+/// Input: edges (u, v) with u above v, grouped by `u`; output: the new edges in both
+/// directions.
+#[pyfunction]
+pub fn small_star(input: Batch) -> PyResult<Batch> {
+    let e = edge_list(&input.0)?;
+    let mut out = Vec::with_capacity(2 * e.len());
+    for group in e.chunk_by(|x, y| x.0 == y.0) {
+        let least = group[0].1.min(group[0].0);
+        for w in std::iter::once(group[0].0).chain(group.iter().map(|g| g.1)) {
+            if w != least {
+                out.extend([(w, least), (least, w)]);
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    edges_batch(out)
+}
+
+// --- stage 9: provenance per story -----------------------------------------------------
 
 /// Origin, parent, similarity and the kept version of every version of the partition's
 /// stories (the whole partition: every member of a story, kind 0, and every verified pair
@@ -1211,6 +1336,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(candidates, m)?,
         wrap_pyfunction!(verify_pairs, m)?,
         wrap_pyfunction!(links, m)?,
+        wrap_pyfunction!(local_stars, m)?,
+        wrap_pyfunction!(large_star, m)?,
+        wrap_pyfunction!(small_star, m)?,
         wrap_pyfunction!(provenance, m)?,
         wrap_pyfunction!(json_rows, m)?,
     ] {

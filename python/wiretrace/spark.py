@@ -17,7 +17,7 @@ the number of partitions and by the corpus-wide boilerplate (a sample of 20,000 
    mates paired in Rust, then shuffled to the home of the later document of each pair;
 5. verify: each home gets its own documents and the earlier ones its pairs need;
 6. linkage: each version's link, decided where all its verified pairs meet; stories are the
-   connected components of the links (large-star/small-star, a few joins per round);
+   connected components of the links (large-star/small-star rounds, two shuffles each);
 7. provenance per story, where its versions and pairs meet.
 """
 from __future__ import annotations
@@ -107,72 +107,36 @@ def _check(df: Any, columns: dict[str, str | None]) -> None:
             raise TypeError(f"column {col!r} (the {field}) is {t.simpleString()}; it must hold strings")
 
 
-def _local_stars(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """The components of a batch's edges (u, v) as stars: (node, least node of its
-    component) for every node but the least."""
-    up: dict[int, int] = {}
-
-    def root(x: int) -> int:
-        r = x
-        while up.get(r, r) != r:
-            r = up[r]
-        while x != r:  # path compression
-            up[x], x = r, up[x]
-        return r
-
-    for a, b in zip(batch.column("u").to_pylist(), batch.column("v").to_pylist()):
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            up[max(ra, rb)] = min(ra, rb)  # the least node stays the root
-    nodes = [x for x in up if root(x) != x]
-    return pa.RecordBatch.from_arrays([pa.array(nodes, pa.int64()), pa.array([up[x] for x in nodes], pa.int64())],
-                                      names=["u", "v"])
-
-
 def _components(links: Any, parts: int) -> Any:
     """The connected components of the undirected graph ``links`` (u, v), as (doc, label) with
     the least member as label, by alternating large-star and small-star rounds (Kiveris et al.,
-    "Connected Components in MapReduce and Beyond"): a few joins per round, a logarithmic
-    number of rounds, no task holding a component. Every shuffle is by node into ``parts``."""
+    "Connected Components in MapReduce and Beyond"): a logarithmic number of rounds, each two
+    shuffles by node into ``parts`` and a step in Rust, no task holding a component."""
     from pyspark.sql import functions as F
 
     def cut(d: Any) -> Any:
         # Each round's edges are materialized and their plan cut: round k's plan would
         # otherwise hold every earlier round's, and the optimizer's work on it grows
         # exponentially. A checkpoint directory, when set, makes this survive lost executors.
-        d = d.repartition(parts, "u", "v").distinct()
         return d.checkpoint() if d.sparkSession.sparkContext.getCheckpointDir() else d.localCheckpoint()
 
-    def both(e: Any) -> Any:
-        return e.unionByName(e.select(F.col("v").alias("u"), F.col("u").alias("v"))).repartition(parts, "u")
+    def by_node(e: Any, step: Callable[[pa.RecordBatch], pa.RecordBatch], schema: str) -> Any:
+        return e.repartition(parts, "u").mapInArrow(_whole(step), schema)
 
-    # First each part's own edges become stars around their least node (union-find in the
+    # First each part's own links become stars around their least node (union-find in the
     # task): most of a story's links meet in few parts, so the rounds start near the end.
-    e = cut(links.where(F.col("u") != F.col("v")).repartition(parts, "u")
-            .mapInArrow(_whole(_local_stars), "u bigint, v bigint"))
-    def stars(e: Any) -> bool:
-        # Every component is a star around its least node when no node is both a leaf (u)
-        # and a centre (v) of the edges (u > v), and no leaf has two centres (one job).
-        centres = e.select(F.col("v").alias("x")).distinct()
-        both_ways = centres.join(e.select(F.col("u").alias("x")), "x", "left_semi")
-        two = e.groupBy("u").count().where(F.col("count") > 1).select(F.col("u").alias("x"))
-        return both_ways.unionByName(two).limit(1).count() == 0
-
-    while not stars(e):
-        # Large star: every neighbour above a node goes to the node's least neighbour.
-        b = both(e)
-        m = b.groupBy("u").agg(F.least(F.min("v"), F.col("u")).alias("m"))
-        large = (b.where(F.col("v") > F.col("u")).join(m, "u")
-                 .select(F.col("v").alias("u"), F.col("m").alias("v")).distinct())
-        # Small star: every neighbour below a node, and the node, go to the least of them.
-        b = both(large).where(F.col("v") < F.col("u"))
-        m = b.groupBy("u").agg(F.min("v").alias("m"))
-        e = cut(b.join(m, "u").where(F.col("v") != F.col("m"))
-                .select(F.greatest("v", "m").alias("u"), F.least("v", "m").alias("v"))
-                .unionByName(m.select("u", F.col("m").alias("v"))))
-    # Every component is a star: a leaf's label is its centre, a centre is its own.
-    return (e.select(F.col("u").alias("doc"), F.col("v").alias("label"))
-            .unionByName(e.select(F.col("v").alias("doc"), F.col("v").alias("label")).distinct()))
+    e = by_node(links, _core.local_stars, "u bigint, v bigint")
+    while True:
+        # The large star also tells whether the edges were already a forest of stars (then
+        # it gives them back unchanged): no separate job checks.
+        large = cut(by_node(e, _core.large_star, "u bigint, v bigint, bad bigint"))
+        edges = large.where(F.col("u").isNotNull()).select("u", "v")
+        if not large.where(F.col("u").isNull()).agg(F.sum("bad")).collect()[0][0]:
+            break
+        e = by_node(edges, _core.small_star, "u bigint, v bigint")
+    # Every component is a star (u above v): a leaf's label is its centre, a centre is its own.
+    return (edges.select(F.col("u").alias("doc"), F.col("v").alias("label"))
+            .unionByName(edges.select(F.col("v").alias("doc"), F.col("v").alias("label")).distinct()))
 
 
 def dedup(df: Any, id_col: str = "id", text_col: str = "text", title_col: str | None = None,

@@ -27,6 +27,10 @@ pub enum Command {
     /// Cluster near-duplicate versions into stories; one JSON row per document.
     Dedup(Box<DedupArgs>),
     /// Show how version B differs from version A: edits and aligned paragraphs.
+    #[command(
+        override_usage = "wiretrace diff [OPTIONS] <A> <B> [--corpus <FILE>...]\n       \
+                                wiretrace diff [OPTIONS] --pairs <PAIRS> --corpus <FILE>..."
+    )]
     Diff(DiffArgs),
     /// Show a story's lineage: every version under the one it derives from, with its edits.
     Story(StoryArgs),

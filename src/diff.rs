@@ -135,7 +135,8 @@ pub struct Paragraph {
     pub words: Vec<String>,
     /// The paragraph as B has it (as A had it, for a removed one).
     pub text: String,
-    /// The paragraph as A had it, for a changed or moved pair.
+    /// The paragraph as A had it, for a changed or moved pair, or an equal pair written
+    /// differently (typography, Unicode form).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub a_text: Option<String>,
 }
@@ -290,7 +291,8 @@ fn paragraphs(text: &str, furniture: &Furniture) -> Vec<Para> {
                 boilerplate: is_boilerplate(&norm) || furniture.contains(&norm),
                 words: norm.split(' ').map(str::to_string).collect(),
                 grams,
-                raw: raw.trim().to_string(),
+                // Shown as a reader sees it: entities decoded (the corpus keeps the bytes).
+                raw: crate::normalize::decode_entities(raw.trim()).into_owned(),
             })
         })
         .collect()
@@ -663,8 +665,8 @@ pub fn diff_with(a: Version, b: Version, furniture: &Furniture) -> Report {
         };
         if normalize(ta, o) != normalize(tb, o) {
             edits.push(Edit::HeadlineChanged {
-                a: ta.to_string(),
-                b: tb.to_string(),
+                a: crate::normalize::decode_entities(ta).into_owned(),
+                b: crate::normalize::decode_entities(tb).into_owned(),
             });
         }
     }
@@ -674,7 +676,15 @@ pub fn diff_with(a: Version, b: Version, furniture: &Furniture) -> Report {
             .and_then(|p| dateline(&p.raw))
     };
     let (da, db) = (first_body(&pa), first_body(&pb));
-    if da != db {
+    // Compared as normalized text (NFC against NFD, typography), shown as written.
+    let typeset = NormalizeOptions {
+        case_fold: false,
+        ..NormalizeOptions::default()
+    };
+    let same = |x: &Option<String>, y: &Option<String>| {
+        x.as_deref().map(|d| normalize(d, typeset)) == y.as_deref().map(|d| normalize(d, typeset))
+    };
+    if !same(&da, &db) {
         edits.push(Edit::DatelineChanged {
             a: da.unwrap_or_default(),
             b: db.unwrap_or_default(),
@@ -820,7 +830,8 @@ pub fn diff_with(a: Version, b: Version, furniture: &Furniture) -> Report {
                 a: Some(i),
                 b: Some(j),
                 boilerplate: pb[j].boilerplate,
-                a_text: (op != "equal").then(|| pa[i].raw.clone()),
+                // Equal after normalization is not equal as written: A's own text then too.
+                a_text: (op != "equal" || pa[i].raw != pb[j].raw).then(|| pa[i].raw.clone()),
                 words,
                 text: pb[j].raw.clone(),
             },
@@ -1017,12 +1028,12 @@ impl Edit {
             Edit::ParagraphAdded { b, excerpt } => format!("paragraph {b} added: {excerpt}"),
             Edit::ParagraphRemoved { a, excerpt } => format!("paragraph {a} removed: {excerpt}"),
             Edit::ParagraphMoved { a, b } => format!("paragraph {a} moved to {b}"),
-            Edit::HeadlineChanged { a, b } => format!("headline: {a:?} → {b:?}"),
+            Edit::HeadlineChanged { a, b } => format!("headline: \"{a}\" → \"{b}\""),
             Edit::BoilerplateAdded { b } => format!("boilerplate added ({} paragraph(s))", b.len()),
             Edit::BoilerplateRemoved { a } => {
                 format!("boilerplate removed ({} paragraph(s))", a.len())
             }
-            Edit::DatelineChanged { a, b } => format!("dateline: {a:?} → {b:?}"),
+            Edit::DatelineChanged { a, b } => format!("dateline: \"{a}\" → \"{b}\""),
             Edit::WordsChanged { count, examples } => {
                 format!(
                     "{count} word(s) changed{}",
@@ -1338,6 +1349,43 @@ mod tests {
         let removed = [P1, P3].join("\n\n");
         let r = diff(v("a", &a), v("b", &removed));
         assert_eq!(kinds(&r), ["paragraph_removed"]);
+    }
+
+    #[test]
+    fn composed_and_decomposed_accents_are_no_edit_and_entities_are_shown_decoded() {
+        // The same dateline, é composed in A and decomposed in B: no edit.
+        let a = format!("M\u{c9}XICO CITY (BN) \u{2014} {P1}\n\n{P2}");
+        let b = format!("ME\u{301}XICO CITY (BN) \u{2014} {P1}\n\n{P2}");
+        let r = diff(v("a", &a), v("b", &b));
+        assert!(r.edits.is_empty(), "{:?}", r.edits);
+        // Entities: compared decoded, shown decoded, in paragraphs and headlines.
+        let b = format!("{}\n\n{P2}", P1.replacen(' ', "&nbsp;", 1));
+        let r = diff(
+            Version {
+                id: "a",
+                title: Some("Bridge approved"),
+                text: &[P1, P2].join("\n\n"),
+            },
+            Version {
+                id: "b",
+                title: Some("&#x27;Bridge&#x27; approved &amp; funded"),
+                text: &b,
+            },
+        );
+        assert_eq!(kinds(&r), ["headline_changed"], "{:?}", r.edits);
+        let Edit::HeadlineChanged { b: shown, .. } = &r.edits[0] else {
+            unreachable!()
+        };
+        assert_eq!(shown, "'Bridge' approved & funded");
+        assert!(r.paragraphs[0].text.contains('\u{a0}'));
+        // Equal, but written differently: A's column shows A's text.
+        assert_eq!(r.paragraphs[0].op, "equal");
+        assert_eq!(r.paragraphs[0].a_text.as_deref(), Some(P1));
+        assert!(r.paragraphs.iter().all(|p| !p.text.contains("&nbsp;")));
+        assert_eq!(
+            r.edits[0].summary(),
+            "headline: \"Bridge approved\" → \"'Bridge' approved & funded\""
+        );
     }
 
     #[test]

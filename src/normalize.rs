@@ -297,6 +297,32 @@ fn strip_markup(text: &str) -> String {
     out
 }
 
+/// `text` with its HTML entities decoded (`&nbsp;`, `&#8217;`, `&quot;`) and nothing else
+/// changed: scraped text as a reader should see it. Unknown entities stay as written.
+pub fn decode_entities(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('&') {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        match entity(rest) {
+            Some((decoded, len)) => {
+                out.push(decoded);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out.into()
+}
+
 /// Decodes one entity at the start of `s`: its character and its length in bytes.
 fn entity(s: &str) -> Option<(char, usize)> {
     let end = s.bytes().take(12).position(|b| b == b';')?;
@@ -338,6 +364,23 @@ fn entity(s: &str) -> Option<(char, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entities_are_decoded_for_display_and_nothing_else() {
+        assert_eq!(
+            decode_entities("the&nbsp;60th &#8217;s &#x27;My&#x27; &quot;x&quot; &amp; <b>"),
+            "the\u{a0}60th \u{2019}s 'My' \"x\" & <b>"
+        );
+        // Not an entity: left as written.
+        assert_eq!(
+            decode_entities("AT&T; R&D &bogus; &"),
+            "AT&T; R&D &bogus; &"
+        );
+        assert!(matches!(
+            decode_entities("plain"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -225,11 +225,11 @@ pub fn summary(edits: &[Edit]) -> String {
             Edit::ParagraphAdded { .. } => "added a paragraph".into(),
             Edit::ParagraphRemoved { .. } => "removed a paragraph".into(),
             Edit::ParagraphMoved { .. } => "moved a paragraph".into(),
-            Edit::HeadlineChanged { b, .. } => format!("headline {b:?}"),
+            Edit::HeadlineChanged { b, .. } => format!("headline \"{b}\""),
             Edit::BoilerplateAdded { .. } => "own header/footer".into(),
             Edit::BoilerplateRemoved { .. } => "dropped header/footer".into(),
             Edit::DatelineChanged { b, .. } if b.is_empty() => "dropped dateline".into(),
-            Edit::DatelineChanged { b, .. } => format!("dateline {b:?}"),
+            Edit::DatelineChanged { b, .. } => format!("dateline \"{b}\""),
             Edit::WordsChanged { count, .. } => format!("{count} word(s) changed"),
             Edit::Noise { words, .. } => format!("{words} typo/OCR word(s)"),
         })

@@ -471,6 +471,17 @@ fn no_input_and_empty_input_never_panic() {
 fn bad_options_are_usage_errors() {
     let s = sample("news.jsonl");
     let s = s.to_str().unwrap();
+    // `diff` without A, or without B, gives one usage: both forms, in the same words.
+    for args in [&["diff"][..], &["diff", "x"]] {
+        wiretrace()
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "Usage: wiretrace diff [OPTIONS] <A> <B> [--corpus <FILE>...]\n       \
+                 wiretrace diff [OPTIONS] --pairs <PAIRS> --corpus <FILE>...",
+            ));
+    }
     wiretrace()
         .args(["dedup", s, "--bands", "10"])
         .assert()

@@ -159,6 +159,21 @@ pub fn format(secs: i64) -> String {
     }
 }
 
+/// As [`format`], but a time of exactly midnight (what a date-only input gives) is left out:
+/// `2025-01-06`.
+///
+/// ```
+/// assert_eq!(wiretrace::date::format_shown(1_736_121_600), "2025-01-06");
+/// assert_eq!(wiretrace::date::format_shown(1_736_143_966), "2025-01-06 06:12");
+/// ```
+pub fn format_shown(secs: i64) -> String {
+    let full = format(secs);
+    match full.strip_suffix(" 00:00") {
+        Some(day) if secs % 60 == 0 => day.to_string(),
+        _ => full,
+    }
+}
+
 /// Seconds since the epoch as RFC 3339 in UTC (`2024-03-05T10:00:00Z`), which [`parse`]
 /// reads back.
 pub fn format_rfc3339(secs: i64) -> String {

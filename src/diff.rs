@@ -815,6 +815,10 @@ pub fn diff_with(a: Version, b: Version, furniture: &Furniture) -> Report {
                 }
             }
         }
+        if wa_cmp.len() < wa.len() {
+            // The words the cut took, shown where they were.
+            words.extend(wa[wa_cmp.len()..].iter().map(|w| format!("-{w}")));
+        }
         let op = if !in_order[k] {
             moved.push((i, j));
             "moved"

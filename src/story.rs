@@ -212,30 +212,70 @@ pub fn rows_of(d: &crate::dedup::Dedup) -> Vec<Label> {
         .collect()
 }
 
-/// A short summary of edits: the kinds that matter most, in a few words each.
+/// A short summary of edits: the kinds that matter most, in a few words each, each kind
+/// once with its count ("added 3 paragraphs").
 pub fn summary(edits: &[Edit]) -> String {
-    let parts: Vec<String> = edits
-        .iter()
-        .map(|e| match e {
+    summarize(edits, true)
+}
+
+fn summarize(edits: &[Edit], furniture: bool) -> String {
+    let count = |f: fn(&Edit) -> bool| edits.iter().filter(|e| f(e)).count();
+    let paragraphs = |n: usize, verb: &str| match n {
+        1 => format!("{verb} a paragraph"),
+        n => format!("{verb} {n} paragraphs"),
+    };
+    let mut parts: Vec<String> = Vec::new();
+    let mut counted = [false; 3];
+    for e in edits {
+        let part = match e {
             Edit::Truncated { paragraphs, words } => match (paragraphs, words) {
                 (p, 0) => format!("cut {p} paragraph(s)"),
                 (0, w) => format!("cut {w} word(s)"),
                 (p, w) => format!("cut {p} paragraph(s) and {w} word(s)"),
             },
-            Edit::ParagraphAdded { .. } => "added a paragraph".into(),
-            Edit::ParagraphRemoved { .. } => "removed a paragraph".into(),
-            Edit::ParagraphMoved { .. } => "moved a paragraph".into(),
+            Edit::ParagraphAdded { .. }
+            | Edit::ParagraphRemoved { .. }
+            | Edit::ParagraphMoved { .. } => {
+                let (k, verb, n) = match e {
+                    Edit::ParagraphAdded { .. } => (
+                        0,
+                        "added",
+                        count(|e| matches!(e, Edit::ParagraphAdded { .. })),
+                    ),
+                    Edit::ParagraphRemoved { .. } => (
+                        1,
+                        "removed",
+                        count(|e| matches!(e, Edit::ParagraphRemoved { .. })),
+                    ),
+                    _ => (
+                        2,
+                        "moved",
+                        count(|e| matches!(e, Edit::ParagraphMoved { .. })),
+                    ),
+                };
+                if std::mem::replace(&mut counted[k], true) {
+                    continue;
+                }
+                paragraphs(n, verb)
+            }
             Edit::HeadlineChanged { b, .. } => format!("headline \"{b}\""),
-            Edit::BoilerplateAdded { .. } => "own header/footer".into(),
-            Edit::BoilerplateRemoved { .. } => "dropped header/footer".into(),
+            Edit::BoilerplateAdded { .. } if furniture => "own header/footer".into(),
+            Edit::BoilerplateRemoved { .. } if furniture => "dropped header/footer".into(),
+            Edit::BoilerplateAdded { .. } | Edit::BoilerplateRemoved { .. } => continue,
             Edit::DatelineChanged { b, .. } if b.is_empty() => "dropped dateline".into(),
             Edit::DatelineChanged { b, .. } => format!("dateline \"{b}\""),
             Edit::WordsChanged { count, .. } => format!("{count} word(s) changed"),
             Edit::Noise { words, .. } => format!("{words} typo/OCR word(s)"),
-        })
-        .collect();
+        };
+        parts.push(part);
+    }
     if parts.is_empty() {
-        "identical".into()
+        if furniture {
+            "identical"
+        } else {
+            "identical but for furniture"
+        }
+        .into()
     } else {
         parts.join("; ")
     }
@@ -261,6 +301,18 @@ pub fn write_tree(tree: &Tree, out: &mut impl std::io::Write) -> std::io::Result
             .map(|x| format!(" — {}", t(x)))
             .unwrap_or_default()
     )?;
+    // An outlet's own header and footer are stated once for the story, not on every line.
+    let with = |f: fn(&Edit) -> bool| tree.nodes.iter().filter(|n| n.edits.iter().any(f)).count();
+    let (own, dropped) = (
+        with(|e| matches!(e, Edit::BoilerplateAdded { .. })),
+        with(|e| matches!(e, Edit::BoilerplateRemoved { .. })),
+    );
+    if own + dropped > 0 {
+        writeln!(
+            out,
+            "outlet furniture: {own} version(s) add their outlet's own header/footer, {dropped} drop their parent's"
+        )?;
+    }
     // Whether each level so far still has siblings to come (for the │ rails).
     let mut rails: Vec<bool> = Vec::new();
     let mut last_child = vec![false; tree.nodes.len()];
@@ -272,7 +324,7 @@ pub fn write_tree(tree: &Tree, out: &mut impl std::io::Write) -> std::io::Result
     for (i, n) in tree.nodes.iter().enumerate() {
         let date = n
             .date
-            .map(crate::date::format)
+            .map(crate::date::format_shown)
             .unwrap_or_else(|| "undated".into());
         let source = n.source.as_deref().unwrap_or("?");
         let what = if i == 0 {
@@ -281,7 +333,7 @@ pub fn write_tree(tree: &Tree, out: &mut impl std::io::Write) -> std::io::Result
             format!(
                 "{:.2}  {}",
                 n.similarity.unwrap_or(0.0),
-                t(&summary(&n.edits))
+                t(&summarize(&n.edits, false))
             )
         };
         let mut prefix = String::new();
@@ -302,4 +354,37 @@ pub fn write_tree(tree: &Tree, out: &mut impl std::io::Write) -> std::io::Result
         writeln!(out, "{prefix}{date}  {}  {}  {what}", t(source), t(&n.id))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_summary_counts_each_kind_once() {
+        let added = |b| Edit::ParagraphAdded {
+            b,
+            excerpt: String::new(),
+        };
+        let edits = [
+            added(1),
+            Edit::BoilerplateAdded { b: vec![0] },
+            added(3),
+            Edit::ParagraphMoved { a: 2, b: 4 },
+            added(5),
+        ];
+        assert_eq!(
+            summary(&edits),
+            "added 3 paragraphs; own header/footer; moved a paragraph"
+        );
+        assert_eq!(
+            summarize(&edits, false),
+            "added 3 paragraphs; moved a paragraph"
+        );
+        assert_eq!(
+            summarize(&[Edit::BoilerplateAdded { b: vec![0] }], false),
+            "identical but for furniture"
+        );
+        assert_eq!(summary(&[]), "identical");
+    }
 }

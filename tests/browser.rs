@@ -95,3 +95,111 @@ fn the_report_renders_stories_diffs_and_search_in_a_browser() {
     );
     assert!(story.contains("truncated (2 paragraphs)"));
 }
+
+/// Writes the review corpus: a titled story (an entity in its headline, a date-only origin, a
+/// version that cuts three words and types straight quotes, one that adds two paragraphs) and
+/// an untitled OCR-like passage reprinted once.
+fn review_corpus(path: &Path) {
+    let p = [
+        "The city council voted on Tuesday to approve the long delayed harbour bridge, ending a decade of argument over its cost, its route across the estuary and the noise it would bring to the old town.",
+        "\u{201c}This is the day the town has waited for,\u{201d} said the mayor, Elin Sorensen, who has backed the crossing since her first campaign and promised that work would begin before the end of the summer.",
+        "Engineers expect the construction to take three years. The regional government will pay two thirds of the cost, with the rest coming from a toll that will be charged for the first fifteen years of use.",
+        "Opponents, who gathered outside the town hall with banners, said they would take the decision to court, arguing that the environmental review had ignored the nesting birds on the northern shore of the estuary.",
+    ];
+    let q = [
+        "Farmers in the valley brought in the largest apple harvest for twenty years this autumn, helped by a warm spring and a wet summer that swelled the fruit on thousands of trees along the river.",
+        "Prices at the market fell by a third as a result, and several growers said they would press the surplus into cider rather than sell it at a loss to the wholesalers who buy for the city shops.",
+        "The cooperative, which represents more than two hundred orchards, said it would open a second cold store next year so that members could hold back fruit until prices recover in the spring.",
+    ];
+    let straight = p[1].replace(['\u{201c}', '\u{201d}'], "\"");
+    let cut = p[3].rsplitn(4, ' ').last().unwrap();
+    let mut added: Vec<&str> = p.to_vec();
+    added.push("Local shop owners told the Gazette they hoped the bridge would bring more visitors to the old town and its cafes during the summer months.");
+    added.push("The Gazette will publish a full list of the councillors who voted for and against the bridge in its weekend edition, with their reasons.");
+    let title = "Council &#x27;approves&#x27; harbour bridge";
+    let cut_text = [p[0], &straight, p[2], cut].join("\n\n");
+    let (whole, more, passage) = (p.join("\n\n"), added.join("\n\n"), q.join("\n\n"));
+    let rows = [
+        serde_json::json!({"id": "s1-0", "title": title, "date": "2025-03-01", "source": "Wire", "text": whole}),
+        serde_json::json!({"id": "s1-1", "title": title, "date": "2025-03-01T10:00:00Z", "source": "Courier", "text": cut_text}),
+        serde_json::json!({"id": "s1-2", "title": title, "date": "2025-03-02T09:30:00Z", "source": "Gazette", "text": more}),
+        serde_json::json!({"id": "u-0", "date": "1900-10-01", "text": passage}),
+        serde_json::json!({"id": "u-1", "date": "1900-10-03", "text": passage}),
+    ];
+    let lines: Vec<String> = rows.iter().map(|r| r.to_string()).collect();
+    std::fs::write(path, lines.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn the_report_shows_what_a_reviewer_needs_in_a_browser() {
+    let Some(browser) = chromium() else {
+        eprintln!("skipped: no Chromium on this machine (apt-get install chromium)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (corpus, page) = (dir.path().join("c.jsonl"), dir.path().join("r.html"));
+    review_corpus(&corpus);
+    Command::cargo_bin("wiretrace")
+        .unwrap()
+        .args([
+            "report",
+            corpus.to_str().unwrap(),
+            "-o",
+            page.to_str().unwrap(),
+            "-q",
+        ])
+        .assert()
+        .success();
+
+    let home = rendered(&browser, &page, "", &dir.path().join("p1"));
+    // Entities decoded; a passage without a title listed by its first words.
+    assert!(
+        home.contains("Council 'approves' harbour bridge<br>"),
+        "{home}"
+    );
+    assert!(!home.contains("&amp;#x27;"), "{home}");
+    assert!(
+        home.contains("Farmers in the valley brought in the largest apple harvest for twenty…<br><small>u-0</small>"),
+        "{home}"
+    );
+
+    // A version's id opens its story, at that version.
+    let story = rendered(&browser, &page, "#story=s1-1", &dir.path().join("p2"));
+    assert!(
+        story.contains("id=\"story-title\">Council 'approves' harbour bridge"),
+        "{story}"
+    );
+    assert!(
+        story.contains("<tr class=\"at\"><td>2025-03-01 10:00</td><td>Courier</td><td>s1-1</td>"),
+        "{story}"
+    );
+    // A date-only input is shown as a date, not as midnight.
+    assert!(
+        story.contains("<td>2025-03-01</td><td>Wire</td>"),
+        "{story}"
+    );
+    // A cut inside a paragraph: counted in words, and the cut words shown.
+    assert!(story.contains("truncated (3 words)"), "{story}");
+    assert!(
+        story.contains("<span class=\"w-del\">of</span> <span class=\"w-del\">the</span> <span class=\"w-del\">estuary</span>"),
+        "{story}"
+    );
+    // Repeated edits grouped and counted.
+    assert!(story.contains("paragraph added ×2"), "{story}");
+    // Equal but written differently: each column shows its own version's text.
+    assert!(
+        story.contains("<div class=\"p equal\">\u{201c}This is the day"),
+        "{story}"
+    );
+    assert!(
+        story.contains("<div class=\"p equal\">\"This is the day"),
+        "{story}"
+    );
+
+    // An unknown id says so.
+    let missing = rendered(&browser, &page, "#story=nope", &dir.path().join("p3"));
+    assert!(
+        missing.contains("No story in this report has a version with id <b>nope</b>."),
+        "{missing}"
+    );
+}

@@ -773,8 +773,14 @@ fn story_prints_the_lineage_tree() {
     let s = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = s.lines().collect();
     assert!(lines[0].starts_with("story w00-0: 5 version(s)"), "{s}");
+    // The outlets' own furniture once for the story, not on each version's line.
+    assert_eq!(
+        lines[1],
+        "outlet furniture: 4 version(s) add their outlet's own header/footer, 0 drop their parent's"
+    );
+    assert!(!s.contains("own header/footer;"), "{s}");
     assert!(
-        lines[1].contains("w00-0") && lines[1].ends_with("origin"),
+        lines[2].contains("w00-0") && lines[2].ends_with("origin"),
         "{s}"
     );
     assert_eq!(

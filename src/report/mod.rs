@@ -66,9 +66,9 @@ pub fn write(rows: &[Label], found: &Found, out: &mut impl std::io::Write) -> st
                 }
                 Some(VersionView {
                     id: v.id.clone(),
-                    date: d.date.map(crate::date::format).unwrap_or_default(),
+                    date: d.date.map(crate::date::format_shown).unwrap_or_default(),
                     source: d.source.clone().unwrap_or_default(),
-                    title: d.title.clone().unwrap_or_default(),
+                    title: shown_title(d),
                     parent: v.parent.clone(),
                     similarity: v.similarity,
                     diff,
@@ -76,10 +76,7 @@ pub fn write(rows: &[Label], found: &Found, out: &mut impl std::io::Write) -> st
             })
             .collect();
         views.sort_by(|a, b| (a.date.is_empty(), &a.date).cmp(&(b.date.is_empty(), &b.date)));
-        let title = docs
-            .get(&r.id)
-            .and_then(|d| d.title.clone())
-            .unwrap_or_default();
+        let title = docs.get(&r.id).map(shown_title).unwrap_or_default();
         list.push(StoryView {
             id: r.id.clone(),
             title,
@@ -105,6 +102,24 @@ pub fn write(rows: &[Label], found: &Found, out: &mut impl std::io::Write) -> st
     let data = inline_json(&serde_json::to_string(&page)?);
     let html = include_str!("page.html").replacen("__DATA__", &data, 1);
     out.write_all(html.as_bytes())
+}
+
+/// A document's title as a reader should see it (entities decoded), or, for a passage
+/// without one (OCR'd pages), its first words.
+fn shown_title(d: &crate::doc::Document) -> String {
+    let decoded = |t: &str| crate::normalize::decode_entities(t.trim()).into_owned();
+    match d.title.as_deref().filter(|t| !t.trim().is_empty()) {
+        Some(t) => decoded(t),
+        None => {
+            let words: Vec<&str> = d.text.split_whitespace().take(12).collect();
+            let more = d.text.split_whitespace().nth(12).is_some();
+            format!(
+                "{}{}",
+                decoded(&words.join(" ")),
+                if more { "…" } else { "" }
+            )
+        }
+    }
 }
 
 /// JSON made safe inside a `<script>` element: `<`, `>` and `&` become `\u003c`, `\u003e`,

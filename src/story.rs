@@ -298,7 +298,7 @@ pub fn write_tree(tree: &Tree, out: &mut impl std::io::Write) -> std::io::Result
         tree.nodes.len(),
         root.title
             .as_deref()
-            .map(|x| format!(" — {}", t(x)))
+            .map(|x| format!(" — {}", t(&crate::normalize::decode_entities(x))))
             .unwrap_or_default()
     )?;
     // An outlet's own header and footer are stated once for the story, not on every line.

@@ -899,3 +899,30 @@ fn report_is_one_self_contained_page() {
     let v = &list[0]["versions"][1];
     assert!(v["diff"]["edits"].is_array() && v["parent"].is_string());
 }
+
+#[test]
+fn report_and_story_read_stdin_once() {
+    let corpus = std::fs::read(sample("news.jsonl")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("r.html");
+    wiretrace()
+        .args(["report", "-", "-o", page.to_str().unwrap(), "-q"])
+        .write_stdin(corpus.clone())
+        .assert()
+        .success();
+    assert!(std::fs::read_to_string(&page)
+        .unwrap()
+        .contains("\"w00-3\""));
+    wiretrace()
+        .args(["story", "w00-2", "--corpus", "-"])
+        .write_stdin(corpus.clone())
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("story w00-0: 5 version(s)"));
+    wiretrace()
+        .args(["story", "w00-2", "--corpus", "-", "-"])
+        .write_stdin(corpus)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("stdin (-) can be read only once"));
+}

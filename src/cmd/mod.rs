@@ -48,3 +48,25 @@ pub fn print_invalid(invalid: &[wiretrace::dedup::Invalid]) {
         }
     }
 }
+
+/// For commands that read their inputs twice (clustering, then the versions they show):
+/// stdin among `inputs`, named once at most, is copied to a temporary file and read from
+/// there. Keep the returned spool alive while the inputs are read.
+pub fn spool_stdin_among(
+    inputs: &mut [wiretrace::input::Input],
+) -> anyhow::Result<Option<wiretrace::input::Spool>> {
+    let mut at = inputs
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| **i == wiretrace::input::Input::Stdin);
+    let Some((pos, _)) = at.next() else {
+        return Ok(None);
+    };
+    anyhow::ensure!(
+        at.next().is_none(),
+        "stdin (-) can be read only once; name it once among the inputs"
+    );
+    let (spool, file) = wiretrace::input::spool_stdin()?;
+    inputs[pos] = file;
+    Ok(Some(spool))
+}

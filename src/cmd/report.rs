@@ -11,12 +11,14 @@ use wiretrace::{input::Input, output};
 pub fn run(a: ReportArgs) -> Outcome {
     use std::collections::HashMap;
     setup(&a.common)?;
-    let inputs = Input::resolve_all(&a.inputs)?;
+    let mut inputs = Input::resolve_all(&a.inputs)?;
     output::refuse_overwriting(
         &inputs,
         &[("-o", a.output.as_deref().unwrap_or(Path::new("-")))],
     )?;
     let sink = output::Sink::open(a.output.as_deref())?;
+    // Read twice (stories, then their versions' texts): stdin is spooled once.
+    let _spool = super::spool_stdin_among(&mut inputs)?;
     let fields = a.fields.fields();
     let rows = rows(&inputs, &fields, a.clusters.as_deref())?;
     let mut size: HashMap<&str, usize> = HashMap::new();

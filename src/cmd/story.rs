@@ -10,7 +10,9 @@ use wiretrace::{dedup, eval, input::Input};
 pub fn run(a: StoryArgs) -> Outcome {
     use std::io::Write;
     setup(&a.common)?;
-    let inputs = Input::resolve_all(&a.corpus)?;
+    let mut inputs = Input::resolve_all(&a.corpus)?;
+    // Read twice (stories, then their versions' texts): stdin is spooled once.
+    let _spool = super::spool_stdin_among(&mut inputs)?;
     let fields = a.fields.fields();
     let rows = rows(&inputs, &fields, a.clusters.as_deref())?;
     let members = wiretrace::story::members(&a.id, &rows);

@@ -219,14 +219,29 @@ pub fn summary(edits: &[Edit]) -> String {
 }
 
 fn summarize(edits: &[Edit], furniture: bool) -> String {
-    let count = |f: fn(&Edit) -> bool| edits.iter().filter(|e| f(e)).count();
-    let paragraphs = |n: usize, verb: &str| match n {
-        1 => format!("{verb} a paragraph"),
-        n => format!("{verb} {n} paragraphs"),
+    // Paragraph edits come one per paragraph: each kind is said once, where it first
+    // appears, with its count.
+    let kind = |e: &Edit| match e {
+        Edit::ParagraphAdded { .. } => Some((0, "added")),
+        Edit::ParagraphRemoved { .. } => Some((1, "removed")),
+        Edit::ParagraphMoved { .. } => Some((2, "moved")),
+        _ => None,
     };
+    let mut counts = [0usize; 3];
+    for (k, _) in edits.iter().filter_map(kind) {
+        counts[k] += 1;
+    }
     let mut parts: Vec<String> = Vec::new();
-    let mut counted = [false; 3];
     for e in edits {
+        if let Some((k, verb)) = kind(e) {
+            // Taken once: the kind's later edits find 0.
+            match std::mem::take(&mut counts[k]) {
+                0 => {}
+                1 => parts.push(format!("{verb} a paragraph")),
+                n => parts.push(format!("{verb} {n} paragraphs")),
+            }
+            continue;
+        }
         let part = match e {
             Edit::Truncated { paragraphs, words } => match (paragraphs, words) {
                 (p, 0) => format!("cut {p} paragraph(s)"),
@@ -235,29 +250,7 @@ fn summarize(edits: &[Edit], furniture: bool) -> String {
             },
             Edit::ParagraphAdded { .. }
             | Edit::ParagraphRemoved { .. }
-            | Edit::ParagraphMoved { .. } => {
-                let (k, verb, n) = match e {
-                    Edit::ParagraphAdded { .. } => (
-                        0,
-                        "added",
-                        count(|e| matches!(e, Edit::ParagraphAdded { .. })),
-                    ),
-                    Edit::ParagraphRemoved { .. } => (
-                        1,
-                        "removed",
-                        count(|e| matches!(e, Edit::ParagraphRemoved { .. })),
-                    ),
-                    _ => (
-                        2,
-                        "moved",
-                        count(|e| matches!(e, Edit::ParagraphMoved { .. })),
-                    ),
-                };
-                if std::mem::replace(&mut counted[k], true) {
-                    continue;
-                }
-                paragraphs(n, verb)
-            }
+            | Edit::ParagraphMoved { .. } => continue, // counted above
             Edit::HeadlineChanged { b, .. } => format!("headline \"{b}\""),
             Edit::BoilerplateAdded { .. } if furniture => "own header/footer".into(),
             Edit::BoilerplateRemoved { .. } if furniture => "dropped header/footer".into(),

@@ -169,6 +169,8 @@ struct Para {
     words: Vec<String>,
     /// The paragraph's character 4-gram hashes, sorted, once each.
     grams: Vec<u64>,
+    /// A hash of its normalized words: identical paragraphs have the same key.
+    key: u64,
     boilerplate: bool,
     raw: String,
 }
@@ -234,24 +236,48 @@ pub struct FurnitureLearner {
 
 impl FurnitureLearner {
     /// Pages per outlet looked at: enough to see its furniture, bounded work and memory.
-    const PAGES: u32 = 200;
+    pub const PAGES: u32 = 200;
 
     /// Counts one page of `source` (pages without a known outlet teach nothing).
     pub fn add(&mut self, source: Option<&str>, text: &str) {
-        let Some(source) = source else { return };
+        if let Some(source) = source.filter(|s| self.take(Some(s))) {
+            self.count(source, Self::page(text));
+        }
+    }
+
+    /// Whether a page of `source` is one the learner looks at (its outlet's first pages);
+    /// when it is, it is counted as looked at, and its [`page`](Self::page) is for
+    /// [`count`](Self::count). Cheap: callers decide in corpus order, then compute the
+    /// pages in parallel.
+    pub fn take(&mut self, source: Option<&str>) -> bool {
+        let Some(source) = source else { return false };
         // Called for every page of a corpus: no allocation once an outlet has its sample.
         if self.outlets.get(source).is_some_and(|o| o.0 >= Self::PAGES) {
-            return;
+            return false;
         }
-        let (pages, counts) = self.outlets.entry(source.to_string()).or_default();
-        *pages += 1;
-        let mut seen = HashSet::new();
+        self.outlets.entry(source.to_string()).or_default().0 += 1;
+        true
+    }
+
+    /// What a page teaches: its short paragraphs, normalized and hashed, each once.
+    pub fn page(text: &str) -> Vec<u64> {
+        let mut seen = Vec::new();
         for block in paragraph_blocks(text) {
             let norm = normalize(&block, NormalizeOptions::default());
-            let h = xxh3_64(norm.as_bytes());
-            if !norm.is_empty() && norm.split(' ').count() < 60 && seen.insert(h) {
-                *counts.entry(h).or_default() += 1;
+            if !norm.is_empty() && norm.split(' ').count() < 60 {
+                seen.push(xxh3_64(norm.as_bytes()));
             }
+        }
+        seen.sort_unstable();
+        seen.dedup();
+        seen
+    }
+
+    /// Counts the paragraphs of a page of `source` that [`take`](Self::take) took.
+    pub fn count(&mut self, source: &str, page: Vec<u64>) {
+        let counts = &mut self.outlets.entry(source.to_string()).or_default().1;
+        for h in page {
+            *counts.entry(h).or_default() += 1;
         }
     }
 
@@ -288,6 +314,7 @@ fn paragraphs(text: &str, furniture: &Furniture) -> Vec<Para> {
             grams.sort_unstable();
             grams.dedup();
             Some(Para {
+                key: xxhash_rust::xxh3::xxh3_64(norm.as_bytes()),
                 boilerplate: is_boilerplate(&norm) || furniture.contains(&norm),
                 words: norm.split(' ').map(str::to_string).collect(),
                 grams,
@@ -327,15 +354,16 @@ fn attach_pieces(
 
 /// Marks unaligned paragraphs of at most five words before the first or after the last
 /// aligned one as boilerplate.
-fn mark_mastheads(ps: &mut [Para], aligned: &[Option<usize>]) {
+fn mark_mastheads(ps: &[Para], aligned: &[Option<usize>]) -> Vec<bool> {
     let first = aligned.iter().position(Option::is_some).unwrap_or(ps.len());
     let last = aligned.iter().rposition(Option::is_some);
-    for (k, p) in ps.iter_mut().enumerate() {
-        let outside = k < first || last.is_some_and(|l| k > l);
-        if aligned[k].is_none() && outside && p.words.len() <= 5 {
-            p.boilerplate = true;
-        }
-    }
+    ps.iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let outside = k < first || last.is_some_and(|l| k > l);
+            p.boilerplate || (aligned[k].is_none() && outside && p.words.len() <= 5)
+        })
+        .collect()
 }
 
 /// Phrases of outlet furniture: subscription pleas, copyright lines, comment rules, ads.
@@ -386,15 +414,23 @@ const COMMON_GRAM: usize = 32;
 /// with those around its place), and repeated identical paragraphs (whose 4-grams may all
 /// be common) with their like at the same rank.
 fn candidate_pairs(pa: &[Para], pb: &[Para]) -> Vec<(usize, usize)> {
+    // A side of at most CANDIDATES paragraphs gives every pair with a 4-gram in common
+    // anyway: when there are few pairs, all of them are cheaper than finding them.
+    if pa.len().min(pb.len()) <= CANDIDATES && pa.len() * pb.len() <= 4 * CANDIDATES * CANDIDATES {
+        return (0..pa.len())
+            .flat_map(|i| (0..pb.len()).map(move |j| (i, j)))
+            .collect();
+    }
     let mut out = Vec::new();
     nearest(pa, pb, |i, j| out.push((i, j)));
     nearest(pb, pa, |j, i| out.push((i, j)));
-    let mut same: HashMap<&[String], (Vec<usize>, Vec<usize>)> = HashMap::new();
+    let mut same: HashMap<u64, (Vec<usize>, Vec<usize>), BuildHasherDefault<ShingleHasher>> =
+        HashMap::default();
     for (i, p) in pa.iter().enumerate() {
-        same.entry(&p.words).or_default().0.push(i);
+        same.entry(p.key).or_default().0.push(i);
     }
     for (j, q) in pb.iter().enumerate() {
-        if let Some(e) = same.get_mut(&q.words[..]) {
+        if let Some(e) = same.get_mut(&q.key) {
             e.1.push(j);
         }
     }
@@ -509,10 +545,12 @@ fn dateline(raw: &str) -> Option<String> {
 }
 
 /// The word 3-grams of the paragraphs that are not furniture, each as a hash of its words.
-fn word_sets(paras: &[Para]) -> HashSet<u64, BuildHasherDefault<ShingleHasher>> {
+fn word_sets(paras: &[Para], bp: &[bool]) -> HashSet<u64, BuildHasherDefault<ShingleHasher>> {
     let words: Vec<u64> = paras
         .iter()
-        .filter(|p| !p.boilerplate)
+        .zip(bp)
+        .filter(|(_, &bp)| !bp)
+        .map(|(p, _)| p)
         .flat_map(|p| &p.words)
         .map(|w| xxh3_64(w.as_bytes()))
         .collect();
@@ -597,11 +635,34 @@ pub fn diff(a: Version, b: Version) -> Report {
 
 /// Compares version `b` against version `a`, knowing the outlet `furniture` of their corpus.
 pub fn diff_with(a: Version, b: Version, furniture: &Furniture) -> Report {
-    let mut pa = paragraphs(a.text, furniture);
-    let mut pb = paragraphs(b.text, furniture);
+    diff_prepared(&Prepared::new(a, furniture), &Prepared::new(b, furniture))
+}
+
+/// A version made ready for comparison (its paragraphs found, normalized and indexed), for
+/// callers that compare one version with several: a story's origin with each republication.
+pub struct Prepared<'a> {
+    version: Version<'a>,
+    paras: Vec<Para>,
+}
+
+impl<'a> Prepared<'a> {
+    /// Prepares `version`, knowing the outlet `furniture` of its corpus.
+    pub fn new(version: Version<'a>, furniture: &Furniture) -> Self {
+        Prepared {
+            paras: paragraphs(version.text, furniture),
+            version,
+        }
+    }
+}
+
+/// Compares prepared version `b` against prepared version `a`: [`diff_with`] without
+/// preparing either again.
+pub fn diff_prepared(a: &Prepared, b: &Prepared) -> Report {
+    let (pa, pb) = (&a.paras[..], &b.paras[..]);
+    let (a, b) = (a.version, b.version);
 
     // One-to-one alignment, best pairs first (ties: the closer positions).
-    let mut pairs: Vec<(f64, usize, usize)> = candidate_pairs(&pa, &pb)
+    let mut pairs: Vec<(f64, usize, usize)> = candidate_pairs(pa, pb)
         .into_par_iter()
         .with_min_len(PARALLEL_MIN)
         .filter_map(|(i, j)| {
@@ -644,16 +705,15 @@ pub fn diff_with(a: Version, b: Version, furniture: &Furniture) -> Report {
     // it continues its neighbour's partner when that contains it.
     let mut cont_b = vec![false; pb.len()];
     let mut cont_a = vec![false; pa.len()];
-    attach_pieces(&pb, &pa, &mut b_to_a, &mut cont_b, &cont_a);
-    attach_pieces(&pa, &pb, &mut a_to_b, &mut cont_a, &cont_b);
+    attach_pieces(pb, pa, &mut b_to_a, &mut cont_b, &cont_a);
+    attach_pieces(pa, pb, &mut a_to_b, &mut cont_a, &cont_b);
     let matched: Vec<(usize, usize)> = (0..pb.len())
         .filter(|&j| !cont_b[j])
         .filter_map(|j| b_to_a[j].map(|i| (i, j)))
         .collect();
     // A few words alone above or below the story (an outlet's name, "Advertisement") are
     // furniture too.
-    mark_mastheads(&mut pa, &a_to_b);
-    mark_mastheads(&mut pb, &b_to_a);
+    let (bpa, bpb) = (mark_mastheads(pa, &a_to_b), mark_mastheads(pb, &b_to_a));
     let in_order = increasing_run(&matched.iter().map(|m| m.0).collect::<Vec<_>>());
 
     let mut edits = Vec::new();
@@ -670,12 +730,13 @@ pub fn diff_with(a: Version, b: Version, furniture: &Furniture) -> Report {
             });
         }
     }
-    let first_body = |ps: &[Para]| {
+    let first_body = |ps: &[Para], bp: &[bool]| {
         ps.iter()
-            .find(|p| !p.boilerplate && p.words.len() >= 8)
-            .and_then(|p| dateline(&p.raw))
+            .zip(bp)
+            .find(|(p, &bp)| !bp && p.words.len() >= 8)
+            .and_then(|(p, _)| dateline(&p.raw))
     };
-    let (da, db) = (first_body(&pa), first_body(&pb));
+    let (da, db) = (first_body(pa, &bpa), first_body(pb, &bpb));
     // Compared as normalized text (NFC against NFD, typography), shown as written.
     let typeset = NormalizeOptions {
         case_fold: false,
@@ -695,13 +756,13 @@ pub fn diff_with(a: Version, b: Version, furniture: &Furniture) -> Report {
     // paragraph of its own after the cut; that is reported as added).
     let last_kept_a = (0..pa.len())
         .rev()
-        .find(|&i| a_to_b[i].is_some() && !pa[i].boilerplate);
+        .find(|&i| a_to_b[i].is_some() && !bpa[i]);
     let mut tail: Vec<usize> = Vec::new();
     let mut cut_words = 0;
     if let Some(la) = last_kept_a {
         let lb = a_to_b[la].expect("kept");
         tail = (la + 1..pa.len())
-            .filter(|&i| !pa[i].boilerplate && a_to_b[i].is_none())
+            .filter(|&i| !bpa[i] && a_to_b[i].is_none())
             .collect();
         // A word-level cut: B's last kept paragraph is a strict prefix of A's (each with the
         // pieces that continue it, when a side broke the paragraph in two).
@@ -745,19 +806,19 @@ pub fn diff_with(a: Version, b: Version, furniture: &Furniture) -> Report {
         pieces(&cont_a, &a_to_b, pb.len()),
         pieces(&cont_b, &b_to_a, pa.len()),
     );
-    let with_pieces = |x: usize, more: &[usize], ps: &[Para]| -> Vec<String> {
+    fn with_pieces<'p>(x: usize, more: &[usize], ps: &'p [Para]) -> Vec<&'p str> {
         let mut at: Vec<usize> = more.to_vec();
         at.push(x);
         at.sort_unstable();
         at.dedup();
         at.iter()
-            .flat_map(|&x| ps[x].words.iter().cloned())
+            .flat_map(|&x| ps[x].words.iter().map(String::as_str))
             .collect()
-    };
+    }
     for (k, &(i, j)) in matched.iter().enumerate() {
         // The words of the pair, with the pieces that continue either side.
-        let wa = with_pieces(i, &pieces_a[j], &pa);
-        let wb = with_pieces(j, &pieces_b[i], &pb);
+        let wa = with_pieces(i, &pieces_a[j], pa);
+        let wb = with_pieces(j, &pieces_b[i], pb);
         let (wa, wb) = (&wa, &wb);
         aligned_words += wb.len();
         let mut words = Vec::new();
@@ -767,7 +828,13 @@ pub fn diff_with(a: Version, b: Version, furniture: &Furniture) -> Report {
         } else {
             &wa[..]
         };
-        for op in capture_diff_slices_deadline(Algorithm::Patience, wa_cmp, wb, Some(deadline)) {
+        // Most aligned paragraphs are the same words: nothing to diff.
+        let ops = if wa_cmp == &wb[..] {
+            Vec::new()
+        } else {
+            capture_diff_slices_deadline(Algorithm::Patience, wa_cmp, wb, Some(deadline))
+        };
+        for op in ops {
             match op {
                 DiffOp::Equal { .. } => {}
                 DiffOp::Delete {
@@ -833,7 +900,7 @@ pub fn diff_with(a: Version, b: Version, furniture: &Furniture) -> Report {
                 op,
                 a: Some(i),
                 b: Some(j),
-                boilerplate: pb[j].boilerplate,
+                boilerplate: bpb[j],
                 // Equal after normalization is not equal as written: A's own text then too.
                 a_text: (op != "equal" || pa[i].raw != pb[j].raw).then(|| pa[i].raw.clone()),
                 words,
@@ -849,7 +916,7 @@ pub fn diff_with(a: Version, b: Version, furniture: &Furniture) -> Report {
                     op: "continued",
                     a: b_to_a[j],
                     b: Some(j),
-                    boilerplate: p.boilerplate,
+                    boilerplate: bpb[j],
                     words: Vec::new(),
                     text: p.raw.clone(),
                     a_text: None,
@@ -860,7 +927,7 @@ pub fn diff_with(a: Version, b: Version, furniture: &Furniture) -> Report {
     let (mut bp_added, mut bp_removed) = (Vec::new(), Vec::new());
     for (j, p) in pb.iter().enumerate() {
         if b_to_a[j].is_none() {
-            if p.boilerplate {
+            if bpb[j] {
                 bp_added.push(j);
             } else {
                 edits.push(Edit::ParagraphAdded {
@@ -874,7 +941,7 @@ pub fn diff_with(a: Version, b: Version, furniture: &Furniture) -> Report {
                     op: "added",
                     a: None,
                     b: Some(j),
-                    boilerplate: p.boilerplate,
+                    boilerplate: bpb[j],
                     words: Vec::new(),
                     text: p.raw.clone(),
                     a_text: None,
@@ -892,7 +959,7 @@ pub fn diff_with(a: Version, b: Version, furniture: &Furniture) -> Report {
         if a_to_b[i].is_some() {
             last_b = a_to_b[i];
         } else {
-            if p.boilerplate {
+            if bpa[i] {
                 bp_removed.push(i);
             } else if !in_tail[i] {
                 edits.push(Edit::ParagraphRemoved {
@@ -908,7 +975,7 @@ pub fn diff_with(a: Version, b: Version, furniture: &Furniture) -> Report {
                     op: "removed",
                     a: Some(i),
                     b: None,
-                    boilerplate: p.boilerplate,
+                    boilerplate: bpa[i],
                     words: Vec::new(),
                     text: p.raw.clone(),
                     a_text: None,
@@ -939,7 +1006,7 @@ pub fn diff_with(a: Version, b: Version, furniture: &Furniture) -> Report {
     }
     paragraphs_out.sort_by(|x, y| x.0.total_cmp(&y.0));
 
-    let (sa, sb) = (word_sets(&pa), word_sets(&pb));
+    let (sa, sb) = (word_sets(pa, &bpa), word_sets(pb, &bpb));
     let shared = sa.intersection(&sb).count() as f64;
     let round = |x: f64| (x * 10_000.0).round() / 10_000.0;
     Report {

@@ -437,12 +437,30 @@ pub struct ReportArgs {
     /// Write the page here (replaced atomically) instead of stdout.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Stories whose diffs the page carries: the largest, those with most outlets, the most
+    /// edited and a sample, N in all; `all` carries every story's. Every story is listed,
+    /// searchable and has its timeline either way.
+    #[arg(long, value_name = "N|all", default_value = "300", value_parser = parse_stories)]
+    pub stories: Stories,
     /// JSON keys of id and text.
     #[command(flatten)]
     pub fields: FieldArgs,
     /// Threads and verbosity.
     #[command(flatten)]
     pub common: Common,
+}
+
+/// `--stories N|all`: a number of stories, or all of them (`None`).
+pub type Stories = Option<usize>;
+
+fn parse_stories(s: &str) -> Result<Stories, String> {
+    match s {
+        "all" => Ok(None),
+        n => n
+            .parse()
+            .map(Some)
+            .map_err(|_| format!("expected a number of stories or `all`, found {s:?}")),
+    }
 }
 
 /// `wiretrace convert`.

@@ -207,7 +207,7 @@ pub fn rows_of(d: &crate::dedup::Dedup) -> Vec<Label> {
             id: doc.id.clone(),
             cluster: docs[a.cluster as usize].id.clone(),
             parent: a.parent.map(|p| docs[p as usize].id.clone()),
-            similarity: a.similarity.map(f64::from),
+            similarity: a.similarity.map(crate::output::shown_similarity),
         })
         .collect()
 }

@@ -1,5 +1,7 @@
 //! Integration tests: run the `wiretrace` binary on the bundled sample data and on bad input.
 
+mod common;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 use std::io::Write;
@@ -882,22 +884,114 @@ fn report_is_one_self_contained_page() {
         assert!(!html.contains(needle), "{needle}");
     }
     // The data is inline and complete: 55 documents, the 15 stories with several versions.
-    let tag = "type=\"application/json\">";
-    let start = html.find(tag).unwrap() + tag.len();
-    let end = start + html[start..].find("</script>").unwrap();
-    let data: serde_json::Value =
-        serde_json::from_str(&html[start..end].replace("<\\/", "</")).unwrap();
+    let (data, details) = common::report_data(&html);
     assert_eq!(data["documents"], 55);
     assert_eq!(data["stories"], 23);
     let list = data["list"].as_array().unwrap();
     assert_eq!(list.len(), 15);
+    assert_eq!(data["carried"], 15, "a small corpus carries every story");
     assert_eq!(
-        list[0]["versions"].as_array().unwrap().len(),
+        list[0]["v"].as_array().unwrap().len(),
         5,
         "largest story first"
     );
-    let v = &list[0]["versions"][1];
+    assert_eq!(details[0]["versions"].as_array().unwrap().len(), 5);
+    let v = &details[0]["versions"][1];
     assert!(v["diff"]["edits"].is_array() && v["parent"].is_string());
+}
+
+#[test]
+fn report_carries_the_diffs_of_the_stories_it_chose_and_the_timeline_of_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = |args: &[&str]| {
+        let out = dir.path().join("r.html");
+        wiretrace()
+            .args(["report", sample("news.jsonl").to_str().unwrap(), "-q", "-o"])
+            .arg(&out)
+            .args(args)
+            .assert()
+            .success();
+        std::fs::read_to_string(&out).unwrap()
+    };
+    let (data, details) = common::report_data(&page(&["--stories", "4"]));
+    assert_eq!(data["carried"], 4);
+    assert_eq!(data["limit"], 4);
+    let list = data["list"].as_array().unwrap();
+    assert_eq!(list.len(), 15, "every story is listed");
+    let carried: Vec<bool> = list.iter().map(|s| s["c"].as_bool().unwrap()).collect();
+    assert_eq!(carried.iter().filter(|&&c| c).count(), 4);
+    assert!(carried[0], "the largest story is carried");
+    for (s, d) in list.iter().zip(&details) {
+        let versions = d["versions"].as_array().unwrap();
+        assert_eq!(versions.len(), s["v"].as_array().unwrap().len());
+        let diffs = versions.iter().filter(|v| v["diff"].is_object()).count();
+        let c = s["c"].as_bool().unwrap();
+        assert_eq!(diffs, if c { versions.len() - 1 } else { 0 }, "{s}");
+    }
+    // The choice is the same every run, and `all` carries every story.
+    assert_eq!(page(&["--stories", "4"]), page(&["--stories", "4"]));
+    let (all, _) = common::report_data(&page(&["--stories", "all"]));
+    assert_eq!(all["carried"], 15);
+    assert!(all["limit"].is_null());
+    wiretrace()
+        .args([
+            "report",
+            sample("news.jsonl").to_str().unwrap(),
+            "--stories",
+            "many",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "expected a number of stories or `all`",
+        ));
+}
+
+#[test]
+fn report_reads_the_same_versions_whether_it_clusters_or_is_given_the_rows() {
+    // Clustering now, it reads only the texts it shows (by place); given rows, every record
+    // (by id). The pages, furniture and all, are the same byte for byte.
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = sample("news.jsonl");
+    let rows = dir.path().join("rows.jsonl");
+    wiretrace()
+        .args(["dedup", corpus.to_str().unwrap(), "-q", "-o"])
+        .arg(&rows)
+        .assert()
+        .success();
+    for stories in ["3", "all"] {
+        let (a, b) = (dir.path().join("a.html"), dir.path().join("b.html"));
+        wiretrace()
+            .args([
+                "report",
+                corpus.to_str().unwrap(),
+                "-q",
+                "--stories",
+                stories,
+                "-o",
+            ])
+            .arg(&a)
+            .assert()
+            .success();
+        wiretrace()
+            .args([
+                "report",
+                corpus.to_str().unwrap(),
+                "-q",
+                "--stories",
+                stories,
+                "-o",
+            ])
+            .arg(&b)
+            .arg("--clusters")
+            .arg(&rows)
+            .assert()
+            .success();
+        assert!(
+            std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(),
+            "--stories {stories}"
+        );
+    }
 }
 
 #[test]

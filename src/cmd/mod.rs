@@ -70,3 +70,37 @@ pub fn spool_stdin_among(
     inputs[pos] = file;
     Ok(Some(spool))
 }
+
+/// A spinner on stderr saying what a long command is doing, when stderr is a terminal and
+/// the command is not `--quiet` (else nothing: logs get no control characters).
+pub struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    /// Starts the spinner.
+    pub fn start(quiet: bool) -> Self {
+        use std::io::IsTerminal;
+        Progress((!quiet && std::io::stderr().is_terminal()).then(|| {
+            let b = indicatif::ProgressBar::new_spinner();
+            b.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                    .expect("valid template"),
+            );
+            b.enable_steady_tick(std::time::Duration::from_millis(120));
+            b
+        }))
+    }
+
+    /// Shows what is being done now.
+    pub fn say(&self, what: &str) {
+        if let Some(b) = &self.0 {
+            b.set_message(what.to_string());
+        }
+    }
+
+    /// Clears the spinner.
+    pub fn done(self) {
+        if let Some(b) = self.0 {
+            b.finish_and_clear();
+        }
+    }
+}

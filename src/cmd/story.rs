@@ -14,7 +14,7 @@ pub fn run(a: StoryArgs) -> Outcome {
     // Read twice (stories, then their versions' texts): stdin is spooled once.
     let _spool = super::spool_stdin_among(&mut inputs)?;
     let fields = a.fields.fields();
-    let rows = rows(&inputs, &fields, a.clusters.as_deref())?;
+    let rows = rows(&inputs, &fields, a.clusters.as_deref(), |_| {})?;
     let members = wiretrace::story::members(&a.id, &rows);
     anyhow::ensure!(
         !members.is_empty(),
@@ -44,6 +44,7 @@ pub fn rows(
     inputs: &[Input],
     fields: &wiretrace::doc::Fields,
     clusters: Option<&std::path::Path>,
+    progress: impl FnMut(usize) + Send,
 ) -> anyhow::Result<Vec<eval::Label>> {
     Ok(match clusters {
         Some(path) => eval::read_labels(path)?,
@@ -52,7 +53,7 @@ pub fn rows(
                 fields: fields.clone(),
                 ..Default::default()
             };
-            wiretrace::story::rows_of(&dedup::run(inputs, &opts, |_| {})?)
+            wiretrace::story::rows_of(&dedup::run(inputs, &opts, progress)?)
         }
     })
 }

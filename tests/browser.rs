@@ -53,6 +53,22 @@ fn rendered(browser: &Path, page: &Path, fragment: &str, profile: &Path) -> Stri
     }
 }
 
+/// Writes the report of the sample data into `dir`, with `extra` options; returns its path.
+fn sample_report(dir: &Path, extra: &[&str]) -> PathBuf {
+    let page = dir.join("report.html");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/news.jsonl");
+    Command::cargo_bin("wiretrace")
+        .unwrap()
+        .arg("report")
+        .arg(sample)
+        .arg("-o")
+        .arg(&page)
+        .args(extra)
+        .assert()
+        .success();
+    page
+}
+
 #[test]
 fn the_report_renders_stories_diffs_and_search_in_a_browser() {
     let Some(browser) = chromium() else {
@@ -60,18 +76,7 @@ fn the_report_renders_stories_diffs_and_search_in_a_browser() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let page = dir.path().join("report.html");
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/news.jsonl");
-    Command::cargo_bin("wiretrace")
-        .unwrap()
-        .args([
-            "report",
-            sample.to_str().unwrap(),
-            "-o",
-            page.to_str().unwrap(),
-        ])
-        .assert()
-        .success();
+    let page = sample_report(dir.path(), &[]);
 
     let home = rendered(&browser, &page, "", &dir.path().join("p1"));
     assert!(
@@ -219,15 +224,7 @@ fn a_report_that_carries_some_stories_lists_all_and_says_what_it_left_out() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let page = dir.path().join("report.html");
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/news.jsonl");
-    Command::cargo_bin("wiretrace")
-        .unwrap()
-        .args(["report", sample.to_str().unwrap(), "-o"])
-        .arg(&page)
-        .args(["--stories", "1"])
-        .assert()
-        .success();
+    let page = sample_report(dir.path(), &["--stories", "1"]);
 
     let home = rendered(&browser, &page, "", &dir.path().join("p1"));
     assert!(

@@ -263,3 +263,49 @@ fn a_report_that_carries_some_stories_lists_all_and_says_what_it_left_out() {
     assert!(other.matches("<td>origin</td>").count() == 1, "{other}");
     assert!(!other.contains("<div class=\"pair\">"));
 }
+
+#[test]
+fn the_report_compares_datelines_normalized_and_shows_no_escapes() {
+    let Some(browser) = chromium() else {
+        eprintln!("skipped: no Chromium on this machine (apt-get install chromium)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (corpus, page) = (dir.path().join("c.jsonl"), dir.path().join("r.html"));
+    let body = [
+        "officials said on Monday that the new metro line would open to passengers in the spring, two years later than first promised and well over its original budget.",
+        "The line will link the northern suburbs with the historic centre and is expected to carry more than half a million passengers a day once all of its stations are open.",
+        "Residents along the route have complained for years about the noise and the dust of the works, and several shops closed while the streets above the tunnels were dug up.",
+    ];
+    let text = |dateline: &str| format!("{dateline} — {}\n\n{}\n\n{}", body[0], body[1], body[2]);
+    let nfc = "M\u{c9}XICO CITY (BN)";
+    let nfd = "ME\u{301}XICO CITY (BN)";
+    let rows = [
+        serde_json::json!({"id": "m-0", "title": "Metro line to open in spring", "date": "2025-05-01T08:00:00Z", "source": "BN", "text": text(nfc)}),
+        serde_json::json!({"id": "m-1", "title": "Metro line to open in spring", "date": "2025-05-01T09:00:00Z", "source": "Post", "text": text(nfd)}),
+        serde_json::json!({"id": "m-2", "title": "Metro line to open in spring", "date": "2025-05-01T10:00:00Z", "source": "Herald", "text": text("MONTERREY (BN)")}),
+    ];
+    let lines: Vec<String> = rows.iter().map(|r| r.to_string()).collect();
+    std::fs::write(&corpus, lines.join("\n") + "\n").unwrap();
+    Command::cargo_bin("wiretrace")
+        .unwrap()
+        .arg("report")
+        .arg(&corpus)
+        .arg("-o")
+        .arg(&page)
+        .arg("-q")
+        .assert()
+        .success();
+
+    let story = rendered(&browser, &page, "#story=m-0", &dir.path().join("p1"));
+    let row = |id: &str| {
+        let at = story.find(&format!("<td>{id}</td>")).unwrap();
+        story[at..at + story[at..].find("</tr>").unwrap()].to_string()
+    };
+    // NFC against NFD is the same dateline; another city is a changed one.
+    assert!(!row("m-1").contains("dateline changed"), "{story}");
+    assert!(row("m-2").contains("dateline changed"), "{story}");
+    // Text is shown as written, with no escapes of a programming language.
+    assert!(!story.contains("\\u{"), "{story}");
+    assert!(story.contains(nfd) && story.contains(nfc), "{story}");
+}

@@ -1,7 +1,6 @@
 //! `wiretrace dedup`: cluster the inputs, write the rows and the kept corpus together.
 
 use super::{setup, Outcome};
-use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Instant;
 use wiretrace::cli::DedupArgs;
@@ -36,23 +35,11 @@ pub fn run(a: DedupArgs) -> Outcome {
             _spooled = Some(tmp);
         }
     }
-    let bar = (!a.common.quiet && std::io::stderr().is_terminal()).then(|| {
-        let b = indicatif::ProgressBar::new_spinner();
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
-                .expect("valid template"),
-        );
-        b.enable_steady_tick(std::time::Duration::from_millis(120));
-        b
-    });
+    let progress = super::Progress::start(a.common.quiet);
     let d = dedup::run(&inputs, &opts, |n| {
-        if let Some(b) = &bar {
-            b.set_message(format!("{n} documents read"));
-        }
+        progress.say(&format!("{n} documents read"))
     })?;
-    if let Some(b) = &bar {
-        b.set_message("writing");
-    }
+    progress.say("writing");
     let mut sink = rows_sink;
     let rows_name = sink.name();
     let format = Format::choose(a.format, a.output.as_deref());
@@ -73,9 +60,7 @@ pub fn run(a: DedupArgs) -> Outcome {
     };
     // The rows and the kept corpus belong together: both are moved into place, or neither.
     output::commit(staged)?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    progress.done();
     if !a.common.quiet {
         print_summary(&d, &opts, start.elapsed(), kept);
     }

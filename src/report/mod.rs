@@ -120,16 +120,17 @@ fn choose(stories: &[Story], docs: &HashMap<String, Document>, limit: Option<usi
     let Some(limit) = limit.filter(|&n| n < stories.len()) else {
         return vec![true; stories.len()];
     };
-    let by = |key: &dyn Fn(&Story) -> (u64, u64)| {
+    // Each ranking: lowest key first, ties by the list's order (largest, then id).
+    let by = |key: &dyn Fn(&Story) -> u64| {
         let mut order: Vec<usize> = (0..stories.len()).collect();
         order.sort_by_cached_key(|&i| (key(&stories[i]), i));
         order
     };
     let rankings = [
-        by(&|s| (u64::MAX - s.versions.len() as u64, 0)),
-        by(&|s| (u64::MAX - s.outlets(docs) as u64, 0)),
-        by(&|s| ((s.least_similar() * 1e9) as u64, 0)),
-        by(&|s| (xxhash_rust::xxh3::xxh3_64(s.origin.id.as_bytes()), 0)),
+        by(&|s| u64::MAX - s.versions.len() as u64),
+        by(&|s| u64::MAX - s.outlets(docs) as u64),
+        by(&|s| (s.least_similar() * 1e9) as u64),
+        by(&|s| xxhash_rust::xxh3::xxh3_64(s.origin.id.as_bytes())),
     ];
     let mut chosen = vec![false; stories.len()];
     let mut next = [0usize; 4];

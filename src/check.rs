@@ -17,10 +17,13 @@ pub struct MatchRow {
     pub id: String,
     /// `index` or `batch`.
     pub source: &'static str,
-    /// Jaccard similarity of the discounted sets (estimated from samples for the index).
+    /// Share of the smaller version's (boilerplate-discounted) shingles found in the other,
+    /// estimated from samples for the index: the `similarity` of `dedup`'s rows and `diff`.
     pub similarity: f32,
-    /// Share of the smaller version found in the larger.
-    pub containment: f32,
+    /// Jaccard similarity of the two sets: orders matches of equal similarity (a whole copy
+    /// before a cut one).
+    #[serde(skip)]
+    pub jaccard: f32,
     /// What the relation looks like, in words.
     #[serde(skip)]
     pub summary: String,
@@ -101,8 +104,8 @@ impl CheckReport {
                     .map(|m| MatchRow {
                         id: m.id.clone(),
                         source: "index",
-                        similarity: round(m.similarity),
-                        containment: round(m.containment),
+                        similarity: round(m.containment),
+                        jaccard: round(m.similarity),
                         summary: if m.id == info.id {
                             "already in the index (same id)".to_string()
                         } else {
@@ -115,8 +118,8 @@ impl CheckReport {
                     MatchRow {
                         id: other.id.clone(),
                         source: "batch",
-                        similarity: round(m.similarity),
-                        containment: round(m.containment),
+                        similarity: round(m.containment),
+                        jaccard: round(m.similarity),
                         summary: describe(info.len, other.len, m.similarity, m.containment),
                     }
                 }));
@@ -165,11 +168,7 @@ impl CheckReport {
             b.matches[0]
                 .similarity
                 .total_cmp(&a.matches[0].similarity)
-                .then(
-                    b.matches[0]
-                        .containment
-                        .total_cmp(&a.matches[0].containment),
-                )
+                .then(b.matches[0].jaccard.total_cmp(&a.matches[0].jaccard))
         });
         dups.truncate(n);
         dups
@@ -275,19 +274,18 @@ impl CheckReport {
             writeln!(w, "\n### Worst offenders\n")?;
             writeln!(
                 w,
-                "| Document | Duplicates | In | Similarity | Containment | What it is |"
+                "| Document | Duplicates | In | Similarity | What it is |"
             )?;
-            writeln!(w, "|---|---|---|---:|---:|---|")?;
+            writeln!(w, "|---|---|---|---:|---|")?;
             for r in &worst {
                 let m = &r.matches[0];
                 writeln!(
                     w,
-                    "| `{}` | `{}` | {} | {:.2} | {:.2} | {} |",
+                    "| `{}` | `{}` | {} | {:.2} | {} |",
                     markdown_code(&r.id),
                     markdown_code(&m.id),
                     m.source,
                     m.similarity,
-                    m.containment,
                     markdown_text(&m.summary)
                 )?;
             }
@@ -332,8 +330,8 @@ use crate::escape::{markdown_code, markdown_text, terminal};
 fn described(r: &CheckResult, gap: &str) -> String {
     let m = &r.matches[0];
     format!(
-        "{}{gap}duplicates {} ({}; similarity {:.2}, containment {:.2}): {}",
-        r.id, m.id, m.source, m.similarity, m.containment, m.summary
+        "{}{gap}duplicates {} ({}; similarity {:.2}): {}",
+        r.id, m.id, m.source, m.similarity, m.summary
     )
 }
 
@@ -368,8 +366,8 @@ mod tests {
                     } else {
                         "batch"
                     },
-                    similarity: 0.1 * m as f32,
-                    containment: 1.0 / (m + 3) as f32,
+                    similarity: 1.0 / (m + 3) as f32,
+                    jaccard: 0.1 * m as f32,
                     summary: "cut".into(),
                 })
                 .collect(),

@@ -459,6 +459,22 @@ pub fn run(inputs: &[Input], opts: &Options, progress: impl FnMut(usize) + Send)
     Ok(d)
 }
 
+/// Takes the boilerplate out of every set of `corpus`.
+fn discount(corpus: &mut Corpus, boiler: &Boilerplate) {
+    let sources: Vec<Option<u32>> = corpus.docs.iter().map(|d| d.source).collect();
+    corpus.retain_sets(|i, s, p| boiler.discount(s, p, sources[i]));
+}
+
+/// The shingle sets of `inputs` as `dedup` with `opts` compares them: read, and the
+/// corpus's boilerplate discounted. A row's `similarity` is the containment of two of them
+/// ([`crate::verify::Similarity::of`]); `diff --corpus` gives the same number with this.
+pub fn discounted_corpus(inputs: &[Input], opts: &Options) -> Result<Corpus> {
+    let (mut corpus, _, _) = read_corpus(inputs, opts, |_| {})?;
+    let boiler = Boilerplate::learn(&corpus, opts.boilerplate_df(corpus.len()));
+    discount(&mut corpus, &boiler);
+    Ok(corpus)
+}
+
 /// Clusters an already read corpus (the stages after reading).
 pub fn cluster_corpus(corpus: Corpus, opts: &Options, stats: Stats) -> Result<Dedup> {
     cluster_corpus_with(
@@ -511,8 +527,7 @@ pub fn cluster_corpus_with(
     let df = opts.boilerplate_df(n);
     stats.boilerplate_df = df;
     let boiler = boilerplate(&corpus, df);
-    let sources: Vec<Option<u32>> = corpus.docs.iter().map(|d| d.source).collect();
-    corpus.retain_sets(|i, s, p| boiler.discount(s, p, sources[i]));
+    discount(&mut corpus, &boiler);
     drop(boiler);
     stats.timings.push(("boilerplate", t.elapsed()));
 

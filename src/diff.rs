@@ -148,10 +148,9 @@ pub struct Report {
     pub a: String,
     /// B's id.
     pub b: String,
-    /// Jaccard similarity of the two texts' word 3-gram sets.
+    /// Share of the smaller version's shingles found in the other, outlet furniture left
+    /// out: the `similarity` of `dedup`'s rows, `check` and the report.
     pub similarity: f64,
-    /// Share of the smaller text's word 3-grams found in the other.
-    pub containment: f64,
     /// The edits, in a fixed order of kinds.
     pub edits: Vec<Edit>,
     /// The aligned paragraphs, in B's order, removed ones where they stood in A.
@@ -162,17 +161,30 @@ pub struct Report {
 /// (of the shorter one).
 const SAME_PARAGRAPH: f64 = 0.5;
 
-/// How long one word diff may take.
+/// A paragraph in its place is aligned without a search at this share of common character
+/// 4-grams, of either side.
+const NEAR_PARAGRAPH: f64 = 0.8;
+
+/// How long the word diff of one paragraph pair may take.
 const DEADLINE: Duration = Duration::from_millis(200);
 
 struct Para {
-    words: Vec<String>,
+    /// The paragraph normalized: its words, one space apart (see [`Para::words`]).
+    norm: String,
+    /// How many words it has.
+    n_words: usize,
     /// The paragraph's character 4-gram hashes, sorted, once each.
-    grams: Vec<u64>,
+    grams: Vec<u32>,
     /// A hash of its normalized words: identical paragraphs have the same key.
     key: u64,
     boilerplate: bool,
     raw: String,
+}
+
+impl Para {
+    fn words(&self) -> std::str::Split<'_, char> {
+        self.norm.split(' ')
+    }
 }
 
 /// The paragraphs of a text. Blank lines always end one; a single line break ends one too,
@@ -296,6 +308,23 @@ impl FurnitureLearner {
     }
 }
 
+/// A character 4-gram as a number: its four bytes, spread by a bijection (so hash tables
+/// and radix passes see uniform values, and two 4-grams never collide). A paragraph shorter
+/// than a 4-gram is its bytes and their count (normalized text has no control bytes to
+/// mistake for the count).
+fn gram(w: &[u8]) -> u32 {
+    let mut x = if w.len() < 4 {
+        (w.len() as u32) << 24
+    } else {
+        0
+    };
+    for &b in w {
+        x = x << 8 | u32::from(b);
+    }
+    x = x.wrapping_mul(0x9e37_79b1);
+    x ^ x >> 15
+}
+
 fn paragraphs(text: &str, furniture: &Furniture) -> Vec<Para> {
     let blocks = paragraph_blocks(text);
     blocks
@@ -307,16 +336,15 @@ fn paragraphs(text: &str, furniture: &Furniture) -> Vec<Para> {
                 return None;
             }
             let squeezed: Vec<u8> = norm.bytes().filter(|&b| b != b' ').collect();
-            let mut grams: Vec<u64> = squeezed
-                .windows(4.min(squeezed.len()))
-                .map(xxhash_rust::xxh3::xxh3_64)
-                .collect();
-            grams.sort_unstable();
+            let n_words = norm.split(' ').count();
+            let mut grams: Vec<u32> = squeezed.windows(4.min(squeezed.len())).map(gram).collect();
+            crate::shingle::radix_sort(&mut grams);
             grams.dedup();
             Some(Para {
                 key: xxhash_rust::xxh3::xxh3_64(norm.as_bytes()),
-                boilerplate: is_boilerplate(&norm) || furniture.contains(&norm),
-                words: norm.split(' ').map(str::to_string).collect(),
+                boilerplate: is_boilerplate(&norm, n_words) || furniture.contains(&norm),
+                n_words,
+                norm,
                 grams,
                 // Shown as a reader sees it: entities decoded (the corpus keeps the bytes).
                 raw: crate::normalize::decode_entities(raw.trim()).into_owned(),
@@ -361,13 +389,13 @@ fn mark_mastheads(ps: &[Para], aligned: &[Option<usize>]) -> Vec<bool> {
         .enumerate()
         .map(|(k, p)| {
             let outside = k < first || last.is_some_and(|l| k > l);
-            p.boilerplate || (aligned[k].is_none() && outside && p.words.len() <= 5)
+            p.boilerplate || (aligned[k].is_none() && outside && p.n_words <= 5)
         })
         .collect()
 }
 
 /// Phrases of outlet furniture: subscription pleas, copyright lines, comment rules, ads.
-fn is_boilerplate(norm: &str) -> bool {
+fn is_boilerplate(norm: &str, n_words: usize) -> bool {
     const CUES: [&str; 19] = [
         "subscribe",
         "newsletter",
@@ -389,7 +417,7 @@ fn is_boilerplate(norm: &str) -> bool {
         "edited for length",
         "contributed to this report",
     ];
-    norm.split(' ').count() < 60 && CUES.iter().any(|c| norm.contains(c))
+    n_words < 60 && CUES.iter().any(|c| norm.contains(c))
 }
 
 /// Share of the larger paragraph's 4-grams found in the smaller: low when a short line (a
@@ -406,31 +434,42 @@ const CANDIDATES: usize = 16;
 /// Paragraphs (or pairs) per parallel task: a news article's diff stays on one thread.
 const PARALLEL_MIN: usize = 256;
 
+/// Same-text paragraphs are aligned before the search when they make at most this many pairs.
+const TWINS: usize = 64 * 64;
+
 /// A 4-gram in more of the other side's paragraphs than this does not propose pairs.
 const COMMON_GRAM: usize = 32;
 
-/// The paragraph pairs worth scoring, sorted: each paragraph of either side with the
-/// paragraphs of the other that share the most of its rare 4-grams (and, when it has few,
-/// with those around its place), and repeated identical paragraphs (whose 4-grams may all
-/// be common) with their like at the same rank.
-fn candidate_pairs(pa: &[Para], pb: &[Para]) -> Vec<(usize, usize)> {
+/// The paragraph pairs worth scoring among the `open` paragraphs of each side (those not
+/// yet aligned), sorted: each paragraph of either side with the paragraphs of the other that
+/// share the most of its rare 4-grams (and, when it has few, with those around its place),
+/// and repeated identical paragraphs (whose 4-grams may all be common) with their like at
+/// the same rank.
+fn candidate_pairs(
+    pa: &[Para],
+    pb: &[Para],
+    open_a: &[usize],
+    open_b: &[usize],
+) -> Vec<(usize, usize)> {
     // A side of at most CANDIDATES paragraphs gives every pair with a 4-gram in common
     // anyway: when there are few pairs, all of them are cheaper than finding them.
-    if pa.len().min(pb.len()) <= CANDIDATES && pa.len() * pb.len() <= 4 * CANDIDATES * CANDIDATES {
-        return (0..pa.len())
-            .flat_map(|i| (0..pb.len()).map(move |j| (i, j)))
+    let (na, nb) = (open_a.len(), open_b.len());
+    if na.min(nb) <= CANDIDATES && na * nb <= 4 * CANDIDATES * CANDIDATES {
+        return open_a
+            .iter()
+            .flat_map(|&i| open_b.iter().map(move |&j| (i, j)))
             .collect();
     }
     let mut out = Vec::new();
-    nearest(pa, pb, |i, j| out.push((i, j)));
-    nearest(pb, pa, |j, i| out.push((i, j)));
+    nearest((pa, open_a), (pb, open_b), |i, j| out.push((i, j)));
+    nearest((pb, open_b), (pa, open_a), |j, i| out.push((i, j)));
     let mut same: HashMap<u64, (Vec<usize>, Vec<usize>), BuildHasherDefault<ShingleHasher>> =
         HashMap::default();
-    for (i, p) in pa.iter().enumerate() {
-        same.entry(p.key).or_default().0.push(i);
+    for &i in open_a {
+        same.entry(pa[i].key).or_default().0.push(i);
     }
-    for (j, q) in pb.iter().enumerate() {
-        if let Some(e) = same.get_mut(&q.key) {
+    for &j in open_b {
+        if let Some(e) = same.get_mut(&pb[j].key) {
             e.1.push(j);
         }
     }
@@ -445,34 +484,40 @@ fn candidate_pairs(pa: &[Para], pb: &[Para]) -> Vec<(usize, usize)> {
     out
 }
 
-/// Calls `pair(i, j)` for each paragraph `i` of `mine` and its best candidates `j` in `theirs`.
-fn nearest(mine: &[Para], theirs: &[Para], mut pair: impl FnMut(usize, usize)) {
-    let mut postings: HashMap<u64, Vec<u32>, BuildHasherDefault<ShingleHasher>> =
+/// Calls `pair(i, j)` for each open paragraph `i` of `mine` and its best candidates `j`
+/// among the open paragraphs of `theirs`.
+fn nearest(
+    (mine, open_mine): (&[Para], &[usize]),
+    (theirs, open_theirs): (&[Para], &[usize]),
+    mut pair: impl FnMut(usize, usize),
+) {
+    let mut postings: HashMap<u32, Vec<u32>, BuildHasherDefault<ShingleHasher>> =
         HashMap::default();
-    for (j, q) in theirs.iter().enumerate() {
-        for &g in &q.grams {
+    for &j in open_theirs {
+        for &g in &theirs[j].grams {
             postings.entry(g).or_default().push(j as u32);
         }
     }
-    let found: Vec<Vec<usize>> = (0..mine.len())
-        .into_par_iter()
+    let found: Vec<Vec<usize>> = open_mine
+        .par_iter()
         .with_min_len(PARALLEL_MIN)
         .map_init(
             || (vec![0u32; theirs.len()], Vec::new()),
-            |(hits, touched), i| best_of(i, mine, theirs, &postings, hits, touched),
+            |(hits, touched), &i| best_of(i, mine, (theirs, open_theirs), &postings, hits, touched),
         )
         .collect();
-    for (i, js) in found.into_iter().enumerate() {
+    for (&i, js) in open_mine.iter().zip(found) {
         js.into_iter().for_each(|j| pair(i, j));
     }
 }
 
-/// The candidates in `theirs` of paragraph `i` of `mine` (`hits` all zero, and left so).
+/// The candidates among the open paragraphs of `theirs` of paragraph `i` of `mine` (`hits`
+/// all zero, and left so).
 fn best_of(
     i: usize,
     mine: &[Para],
-    theirs: &[Para],
-    postings: &HashMap<u64, Vec<u32>, BuildHasherDefault<ShingleHasher>>,
+    (theirs, open_theirs): (&[Para], &[usize]),
+    postings: &HashMap<u32, Vec<u32>, BuildHasherDefault<ShingleHasher>>,
     hits: &mut [u32],
     touched: &mut Vec<usize>,
 ) -> Vec<usize> {
@@ -509,10 +554,11 @@ fn best_of(
     touched.truncate(CANDIDATES);
     let mut out = std::mem::take(touched);
     if few {
-        // Few rare 4-grams (a line repeated through the document, with a change): the
+        // Few rare 4-grams (a line repeated through the document, with a change): the open
         // paragraphs around its own place are candidates too.
-        let at = i * theirs.len() / mine.len();
-        out.extend(at.saturating_sub(CANDIDATES / 2)..(at + CANDIDATES / 2).min(theirs.len()));
+        let at = open_theirs.partition_point(|&j| j * mine.len() < i * theirs.len());
+        let near = at.saturating_sub(CANDIDATES / 2)..(at + CANDIDATES / 2).min(open_theirs.len());
+        out.extend_from_slice(&open_theirs[near]);
     }
     out
 }
@@ -544,26 +590,26 @@ fn dateline(raw: &str) -> Option<String> {
         .then(|| head.to_string())
 }
 
-/// The word 3-grams of the paragraphs that are not furniture, each as a hash of its words.
-fn word_sets(paras: &[Para], bp: &[bool]) -> HashSet<u64, BuildHasherDefault<ShingleHasher>> {
-    let words: Vec<u64> = paras
-        .iter()
-        .zip(bp)
-        .filter(|(_, &bp)| !bp)
-        .map(|(p, _)| p)
-        .flat_map(|p| &p.words)
-        .map(|w| xxh3_64(w.as_bytes()))
-        .collect();
-    words
-        .windows(3)
-        .map(|w| {
-            let mut bytes = [0u8; 24];
-            for (k, h) in w.iter().enumerate() {
-                bytes[8 * k..8 * k + 8].copy_from_slice(&h.to_le_bytes());
-            }
-            xxh3_64(&bytes)
-        })
-        .collect()
+/// The similarity of two versions as `dedup` measures it: the share of the smaller one's
+/// shingles (the corpus's default shingling of the normalized text) found in the other's,
+/// with the paragraphs of outlet furniture left out (as `dedup` discounts boilerplate),
+/// to four decimals.
+fn similarity((pa, bpa): (&[Para], &[bool]), (pb, bpb): (&[Para], &[bool])) -> f64 {
+    let o = crate::dedup::Options::default();
+    let set = |ps: &[Para], bp: &[bool]| {
+        let body: Vec<&str> = ps
+            .iter()
+            .zip(bp)
+            .filter(|(_, &bp)| !bp)
+            .map(|(p, _)| p.norm.as_str())
+            .collect();
+        let mut set = Vec::new();
+        crate::shingle::shingles(&body.join(" "), o.shingle, o.sample, &mut set);
+        set
+    };
+    let (sa, sb) = rayon::join(|| set(pa, bpa), || set(pb, bpb));
+    let s = crate::verify::Similarity::of(&sa, &sb);
+    crate::output::shown_similarity(s.containment)
 }
 
 /// Longest strictly increasing subsequence of `xs`: the positions that keep their order.
@@ -628,6 +674,83 @@ fn is_noise(old: &str, new: &str) -> bool {
     row[b.len()] <= 2
 }
 
+/// The word changes of one aligned pair: A's words `wa` (of which the first `kept` are
+/// compared: the rest is a cut, shown as removed) against B's words `wb`.
+fn word_changes(wa: &[&str], kept: usize, wb: &[&str]) -> Changes {
+    let wa_cmp = &wa[..kept];
+    let mut c = Changes {
+        aligned: wb.len(),
+        ..Changes::default()
+    };
+    let ops = if wa_cmp == wb {
+        Vec::new()
+    } else {
+        // Bounded per pair, so one pathological pair cannot stall a document.
+        let deadline = Instant::now() + DEADLINE;
+        capture_diff_slices_deadline(Algorithm::Patience, wa_cmp, wb, Some(deadline))
+    };
+    for op in ops {
+        match op {
+            DiffOp::Equal { .. } => {}
+            DiffOp::Delete {
+                old_index, old_len, ..
+            } => {
+                let old = &wa_cmp[old_index..old_index + old_len];
+                c.words.extend(old.iter().map(|w| format!("-{w}")));
+            }
+            DiffOp::Insert {
+                new_index, new_len, ..
+            } => {
+                c.changed += new_len;
+                let new = &wb[new_index..new_index + new_len];
+                c.words.extend(new.iter().map(|w| format!("+{w}")));
+            }
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                let (old, new) = (
+                    &wa_cmp[old_index..old_index + old_len],
+                    &wb[new_index..new_index + new_len],
+                );
+                for (o, n) in old.iter().zip(new) {
+                    if is_noise(o, n) {
+                        c.noisy += 1;
+                    } else {
+                        c.changed += 1;
+                        if c.examples.len() < 5 {
+                            c.examples.push(format!("{o} → {n}"));
+                        }
+                    }
+                }
+                c.changed += new_len.saturating_sub(old_len);
+                c.words.extend(old.iter().map(|w| format!("-{w}")));
+                c.words.extend(new.iter().map(|w| format!("+{w}")));
+            }
+        }
+    }
+    // The words the cut took, shown where they were.
+    c.words.extend(wa[kept..].iter().map(|w| format!("-{w}")));
+    c
+}
+
+/// What [`word_changes`] found in one pair.
+#[derive(Default)]
+struct Changes {
+    /// `-old`, `+new` marks.
+    words: Vec<String>,
+    /// Words of B new or replaced (not noise).
+    changed: usize,
+    /// Words changed by a letter or two.
+    noisy: usize,
+    /// B's words in the pair.
+    aligned: usize,
+    /// Up to five `old → new` examples.
+    examples: Vec<String>,
+}
+
 /// Compares version `b` against version `a`.
 pub fn diff(a: Version, b: Version) -> Report {
     diff_with(a, b, &Furniture::default())
@@ -655,14 +778,84 @@ impl<'a> Prepared<'a> {
     }
 }
 
+/// The alignments that need no search: paragraphs of the same text, and paragraphs nearly
+/// the same in their place. `(a_to_b, b_to_a)`, `None` where the search must look.
+fn align_without_search(pa: &[Para], pb: &[Para]) -> (Vec<Option<usize>>, Vec<Option<usize>>) {
+    // Paragraphs of the same text (normalized) are aligned first, nearest pairs first: no
+    // pair can score higher. In a long document most paragraphs are such, and only the rest
+    // are searched and scored. (A text repeated very often on both sides is left to the
+    // search, which pairs repeats by rank.)
+    let mut a_to_b = vec![None; pa.len()];
+    let mut b_to_a = vec![None; pb.len()];
+    let mut twins: HashMap<u64, [Vec<usize>; 2], BuildHasherDefault<ShingleHasher>> =
+        HashMap::default();
+    for (side, ps) in [pa, pb].into_iter().enumerate() {
+        for (x, p) in ps.iter().enumerate() {
+            twins.entry(p.key).or_default()[side].push(x);
+        }
+    }
+    let mut same: Vec<(usize, usize, usize)> = twins
+        .into_values()
+        .filter(|[xs, ys]| xs.len() * ys.len() <= TWINS)
+        .flat_map(|[xs, ys]| {
+            xs.into_iter()
+                .flat_map(move |i| ys.clone().into_iter().map(move |j| (i.abs_diff(j), i, j)))
+        })
+        .collect();
+    same.sort_unstable();
+    for (_, i, j) in same {
+        if a_to_b[i].is_none() && b_to_a[j].is_none() {
+            a_to_b[i] = Some(j);
+            b_to_a[j] = Some(i);
+        }
+    }
+    // A paragraph changed a little (a typo fixed, a word replaced, OCR noise) mostly keeps
+    // its place: the open paragraphs at its place in B (the offset of the last aligned pair
+    // before it, give or take a paragraph or two) are tried before the search, and the
+    // nearest one that is nearly the same both ways is its partner.
+    let mut offset = 0isize;
+    for i in 0..pa.len() {
+        if let Some(j) = a_to_b[i] {
+            offset = j as isize - i as isize;
+            continue;
+        }
+        let at = i as isize + offset;
+        let p = &pa[i];
+        let near = if p.boilerplate { 0.9 } else { NEAR_PARAGRAPH };
+        let found = (at - 1..=at + 2)
+            .filter_map(|j| usize::try_from(j).ok())
+            .filter(|&j| j < pb.len() && b_to_a[j].is_none() && pb[j].boilerplate == p.boilerplate)
+            .map(|j| (overlap(p, &pb[j]), j))
+            .filter(|&(s, j)| s >= near && coverage(p, &pb[j]) >= near)
+            .max_by(|x, y| {
+                let off = |j: usize| (j as isize - at).abs();
+                x.0.total_cmp(&y.0).then(off(y.1).cmp(&off(x.1)))
+            });
+        if let Some((_, j)) = found {
+            a_to_b[i] = Some(j);
+            b_to_a[j] = Some(i);
+            offset = j as isize - i as isize;
+        }
+    }
+    (a_to_b, b_to_a)
+}
+
 /// Compares prepared version `b` against prepared version `a`: [`diff_with`] without
 /// preparing either again.
 pub fn diff_prepared(a: &Prepared, b: &Prepared) -> Report {
     let (pa, pb) = (&a.paras[..], &b.paras[..]);
     let (a, b) = (a.version, b.version);
+    let (mut a_to_b, mut b_to_a) = align_without_search(pa, pb);
+    let open = |partner: &[Option<usize>]| -> Vec<usize> {
+        (0..partner.len())
+            .filter(|&x| partner[x].is_none())
+            .collect()
+    };
+    let (open_a, open_b) = (open(&a_to_b), open(&b_to_a));
 
     // One-to-one alignment, best pairs first (ties: the closer positions).
-    let mut pairs: Vec<(f64, usize, usize)> = candidate_pairs(pa, pb)
+    let cands = candidate_pairs(pa, pb, &open_a, &open_b);
+    let mut pairs: Vec<(f64, usize, usize)> = cands
         .into_par_iter()
         .with_min_len(PARALLEL_MIN)
         .filter_map(|(i, j)| {
@@ -693,8 +886,6 @@ pub fn diff_prepared(a: &Prepared, b: &Prepared) -> Report {
             )
             .then(x.1.cmp(&y.1))
     });
-    let mut a_to_b = vec![None; pa.len()];
-    let mut b_to_a = vec![None; pb.len()];
     for (_, i, j) in pairs {
         if a_to_b[i].is_none() && b_to_a[j].is_none() {
             a_to_b[i] = Some(j);
@@ -733,7 +924,7 @@ pub fn diff_prepared(a: &Prepared, b: &Prepared) -> Report {
     let first_body = |ps: &[Para], bp: &[bool]| {
         ps.iter()
             .zip(bp)
-            .find(|(p, &bp)| !bp && p.words.len() >= 8)
+            .find(|(p, &bp)| !bp && p.n_words >= 8)
             .and_then(|(p, _)| dateline(&p.raw))
     };
     let (da, db) = (first_body(pa, &bpa), first_body(pb, &bpb));
@@ -766,13 +957,13 @@ pub fn diff_prepared(a: &Prepared, b: &Prepared) -> Report {
             .collect();
         // A word-level cut: B's last kept paragraph is a strict prefix of A's (each with the
         // pieces that continue it, when a side broke the paragraph in two).
-        let wa: Vec<&String> = (0..pa.len())
+        let wa: Vec<&str> = (0..pa.len())
             .filter(|&x| x == la || (cont_a[x] && a_to_b[x] == Some(lb)))
-            .flat_map(|x| &pa[x].words)
+            .flat_map(|x| pa[x].words())
             .collect();
-        let wb: Vec<&String> = (0..pb.len())
+        let wb: Vec<&str> = (0..pb.len())
             .filter(|&y| y == lb || (cont_b[y] && b_to_a[y] == Some(la)))
-            .flat_map(|y| &pb[y].words)
+            .flat_map(|y| pb[y].words())
             .collect();
         if wb.len() < wa.len() && wa[..wb.len()] == wb[..] {
             cut_words = wa.len() - wb.len();
@@ -790,7 +981,6 @@ pub fn diff_prepared(a: &Prepared, b: &Prepared) -> Report {
     let mut noisy = 0;
     let mut aligned_words = 0;
     let mut examples = Vec::new();
-    let deadline = Instant::now() + DEADLINE;
     let mut moved = Vec::new();
     // The pieces that continue each paragraph (in order), by the paragraph they continue.
     let pieces = |cont: &[bool], partner: &[Option<usize>], n: usize| {
@@ -811,81 +1001,44 @@ pub fn diff_prepared(a: &Prepared, b: &Prepared) -> Report {
         at.push(x);
         at.sort_unstable();
         at.dedup();
-        at.iter()
-            .flat_map(|&x| ps[x].words.iter().map(String::as_str))
-            .collect()
+        at.iter().flat_map(|&x| ps[x].words()).collect()
     }
-    for (k, &(i, j)) in matched.iter().enumerate() {
-        // The words of the pair, with the pieces that continue either side.
-        let wa = with_pieces(i, &pieces_a[j], pa);
-        let wb = with_pieces(j, &pieces_b[i], pb);
-        let (wa, wb) = (&wa, &wb);
-        aligned_words += wb.len();
-        let mut words = Vec::new();
-        // A word-level cut is reported as the cut, not as deleted words.
-        let wa_cmp = if last_kept_a == Some(i) && cut_words > 0 {
-            &wa[..wb.len()]
-        } else {
-            &wa[..]
-        };
-        // Most aligned paragraphs are the same words: nothing to diff.
-        let ops = if wa_cmp == &wb[..] {
-            Vec::new()
-        } else {
-            capture_diff_slices_deadline(Algorithm::Patience, wa_cmp, wb, Some(deadline))
-        };
-        for op in ops {
-            match op {
-                DiffOp::Equal { .. } => {}
-                DiffOp::Delete {
-                    old_index, old_len, ..
-                } => {
-                    words.extend(
-                        wa_cmp[old_index..old_index + old_len]
-                            .iter()
-                            .map(|w| format!("-{w}")),
-                    );
-                }
-                DiffOp::Insert {
-                    new_index, new_len, ..
-                } => {
-                    changed += new_len;
-                    words.extend(
-                        wb[new_index..new_index + new_len]
-                            .iter()
-                            .map(|w| format!("+{w}")),
-                    );
-                }
-                DiffOp::Replace {
-                    old_index,
-                    old_len,
-                    new_index,
-                    new_len,
-                } => {
-                    let (old, new) = (
-                        &wa_cmp[old_index..old_index + old_len],
-                        &wb[new_index..new_index + new_len],
-                    );
-                    for (o, n) in old.iter().zip(new) {
-                        if is_noise(o, n) {
-                            noisy += 1;
-                        } else {
-                            changed += 1;
-                            if examples.len() < 5 {
-                                examples.push(format!("{o} → {n}"));
-                            }
-                        }
-                    }
-                    changed += new_len.saturating_sub(old_len);
-                    words.extend(old.iter().map(|w| format!("-{w}")));
-                    words.extend(new.iter().map(|w| format!("+{w}")));
-                }
+    // Each pair's words are diffed in parallel (a long document's pairs are thousands),
+    // then summed in order.
+    let per_pair: Vec<Changes> = matched
+        .par_iter()
+        .with_min_len(PARALLEL_MIN)
+        .map(|&(i, j)| {
+            let same_text = pieces_a[j].is_empty()
+                && pieces_b[i].is_empty()
+                && !(last_kept_a == Some(i) && cut_words > 0)
+                && pa[i].norm == pb[j].norm;
+            if same_text {
+                // Most aligned paragraphs are the same words: nothing to diff.
+                return Changes {
+                    aligned: pb[j].n_words,
+                    ..Changes::default()
+                };
             }
-        }
-        if wa_cmp.len() < wa.len() {
-            // The words the cut took, shown where they were.
-            words.extend(wa[wa_cmp.len()..].iter().map(|w| format!("-{w}")));
-        }
+            // The words of the pair, with the pieces that continue either side.
+            let wa = with_pieces(i, &pieces_a[j], pa);
+            let wb = with_pieces(j, &pieces_b[i], pb);
+            // A word-level cut is reported as the cut, not as deleted words.
+            let kept = if last_kept_a == Some(i) && cut_words > 0 {
+                wb.len()
+            } else {
+                wa.len()
+            };
+            word_changes(&wa, kept, &wb)
+        })
+        .collect();
+    for (k, (&(i, j), c)) in matched.iter().zip(per_pair).enumerate() {
+        changed += c.changed;
+        noisy += c.noisy;
+        aligned_words += c.aligned;
+        let room = 5usize.saturating_sub(examples.len());
+        examples.extend(c.examples.into_iter().take(room));
+        let words = c.words;
         let op = if !in_order[k] {
             moved.push((i, j));
             "moved"
@@ -1006,16 +1159,10 @@ pub fn diff_prepared(a: &Prepared, b: &Prepared) -> Report {
     }
     paragraphs_out.sort_by(|x, y| x.0.total_cmp(&y.0));
 
-    let (sa, sb) = (word_sets(pa, &bpa), word_sets(pb, &bpb));
-    let shared = sa.intersection(&sb).count() as f64;
-    let round = |x: f64| (x * 10_000.0).round() / 10_000.0;
     Report {
         a: a.id.to_string(),
         b: b.id.to_string(),
-        similarity: round(
-            shared / (sa.len() + sb.len()).saturating_sub(shared as usize).max(1) as f64,
-        ),
-        containment: round(shared / sa.len().min(sb.len()).max(1) as f64),
+        similarity: similarity((pa, &bpa), (pb, &bpb)),
         edits,
         paragraphs: paragraphs_out.into_iter().map(|(_, p)| p).collect(),
     }
@@ -1038,13 +1185,7 @@ pub fn write_text(r: &Report, color: bool, out: &mut impl std::io::Write) -> std
         "{}",
         paint(
             "1",
-            &format!(
-                "{} → {}   similarity {:.2}, containment {:.2}",
-                t(&r.a),
-                t(&r.b),
-                r.similarity,
-                r.containment
-            )
+            &format!("{} → {}   similarity {:.2}", t(&r.a), t(&r.b), r.similarity,)
         )
     )?;
     if r.edits.is_empty() {
@@ -1217,7 +1358,7 @@ mod tests {
                 words: 0
             }
         );
-        assert_eq!(r.containment, 1.0);
+        assert_eq!(r.similarity, 1.0);
         // A paragraph cut mid-way is a truncation by words.
         let b = [P1, "Engineers said construction would start in spring"].join("\n\n");
         let r = diff(v("a", &a), v("b", &b));
@@ -1290,7 +1431,9 @@ mod tests {
             paragraphs(&ta, &Furniture::default()),
             paragraphs(&tb, &Furniture::default()),
         );
-        let pairs = candidate_pairs(&pa, &pb);
+        // The search's bound, for documents where nothing aligns without it.
+        let all = |n: usize| (0..n).collect::<Vec<usize>>();
+        let pairs = candidate_pairs(&pa, &pb, &all(pa.len()), &all(pb.len()));
         assert!(
             pairs.len() <= (pa.len() + pb.len()) * (CANDIDATES + 5),
             "{} pairs scored",
@@ -1308,6 +1451,48 @@ mod tests {
             .edits
             .iter()
             .any(|e| matches!(e, Edit::ParagraphRemoved { a: 1_001, .. })));
+    }
+
+    #[test]
+    fn paragraphs_edited_in_place_align_without_a_search() {
+        let n = 2_000;
+        let a = long_text(n);
+        // Every paragraph of B has a word changed; B adds two paragraphs of its own (the
+        // place shifts) and drops one.
+        let mut b: Vec<String> = a.iter().map(|p| p.replacen("item", "entry", 1)).collect();
+        b.insert(
+            500,
+            "A paragraph of the republisher's own, about something else.".into(),
+        );
+        b.insert(
+            1_200,
+            "Another one, with a local angle and no shared words.".into(),
+        );
+        b.remove(1_600);
+        let (ta, tb) = (a.join("\n\n"), b.join("\n\n"));
+        let (pa, pb) = (
+            paragraphs(&ta, &Furniture::default()),
+            paragraphs(&tb, &Furniture::default()),
+        );
+        let (a_to_b, b_to_a) = align_without_search(&pa, &pb);
+        // All of A but the dropped paragraph, each with its edited self.
+        let open: Vec<usize> = (0..n).filter(|&i| a_to_b[i].is_none()).collect();
+        assert_eq!(open, [1_598]);
+        assert_eq!(b_to_a.iter().filter(|x| x.is_none()).count(), 2);
+        assert!((0..n)
+            .filter_map(|i| a_to_b[i].map(|j| (i, j)))
+            .all(|(i, j)| pb[j].norm == pa[i].norm.replacen("item", "entry", 1)));
+        // And the whole diff says so.
+        let r = diff(v("a", &ta), v("b", &tb));
+        assert_eq!(
+            kinds(&r),
+            [
+                "paragraph_added",
+                "paragraph_added",
+                "paragraph_removed",
+                "words_changed"
+            ]
+        );
     }
 
     #[test]
@@ -1466,7 +1651,7 @@ mod tests {
         let j = serde_json::to_value(&r).unwrap();
         assert_eq!(j["edits"][0]["kind"], "truncated");
         assert_eq!(j["paragraphs"][1]["op"], "removed");
-        for key in ["a", "b", "similarity", "containment", "edits", "paragraphs"] {
+        for key in ["a", "b", "similarity", "edits", "paragraphs"] {
             assert!(j.get(key).is_some(), "{key}");
         }
     }

@@ -742,6 +742,37 @@ fn diff_many_pairs_and_plain_text_files() {
 }
 
 #[test]
+fn diff_gives_each_pair_the_similarity_its_row_has() {
+    // One measure under one name: `diff --corpus` of a version and its parent says the
+    // number `dedup`'s row says (the share of the smaller's shingles, boilerplate discounted).
+    let news = sample("news.jsonl");
+    let rows = rows(&dedup_stdout(&[news.to_str().unwrap()]));
+    let children: Vec<&serde_json::Value> =
+        rows.iter().filter(|r| r["parent"].is_string()).collect();
+    assert!(children.len() > 20);
+    let dir = tempfile::tempdir().unwrap();
+    let pairs: String = children
+        .iter()
+        .map(|r| format!("{{\"a\":{},\"b\":{}}}\n", r["parent"], r["id"]))
+        .collect();
+    let pairs = write(dir.path(), "pairs.jsonl", pairs.as_bytes());
+    let out = wiretrace()
+        .args(["diff", "--pairs", pairs.to_str().unwrap(), "--corpus"])
+        .arg(&news)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let diffs = self::rows(&out.stdout);
+    assert_eq!(diffs.len(), children.len());
+    for (d, r) in diffs.iter().zip(&children) {
+        assert_eq!(d["b"], r["id"]);
+        assert_eq!(d["similarity"], r["similarity"], "{}", r["id"]);
+        assert!(d.get("containment").is_none());
+    }
+}
+
+#[test]
 fn diff_names_a_missing_id() {
     wiretrace()
         .args([

@@ -125,8 +125,9 @@ fn check_flags_duplicates_of_the_index_and_of_the_batch_with_exit_codes() {
             if src == "index" {
                 assert!(old_stories.contains(story), "{id} matched the index");
             }
-            assert!(m["similarity"].as_f64().unwrap() > 0.0);
-            assert!(m["containment"].as_f64().unwrap() >= 0.25);
+            // The share of the smaller version found in the other: the rule's floor holds.
+            assert!(m["similarity"].as_f64().unwrap() >= 0.25, "{m}");
+            assert!(m.get("containment").is_none(), "one measure, one name: {m}");
         }
     }
     // A budget above the rate passes.

@@ -2,6 +2,7 @@
 
 use super::{setup, Outcome};
 use anyhow::Context;
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use wiretrace::cli::{DiffArgs, DiffFormat};
@@ -82,10 +83,33 @@ pub fn run(a: DiffArgs) -> Outcome {
         && a.output.is_none()
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    // With a corpus, a pair's similarity is its rows' own: the shingle sets with the corpus's
+    // boilerplate discounted, as `dedup` reads them (the diff alone sees only two texts).
+    let discounted = if a.corpus.is_empty() {
+        None
+    } else {
+        let opts = wiretrace::dedup::Options {
+            fields: fields.clone(),
+            skip_invalid: true,
+            ..Default::default()
+        };
+        let corpus = wiretrace::dedup::discounted_corpus(&Input::resolve_all(&a.corpus)?, &opts)?;
+        let mut at: HashMap<String, usize> = HashMap::new();
+        for (i, d) in corpus.docs.iter().enumerate() {
+            at.entry(d.id.clone()).or_insert(i);
+        }
+        Some((corpus, at))
+    };
     let mut sink = output::Sink::open(a.output.as_deref())?;
     for (x, y) in &pairs {
         let (docs, furniture) = (&found.docs, &found.furniture);
-        let report = diff::diff_with(Version::of(&docs[x]), Version::of(&docs[y]), furniture);
+        let mut report = diff::diff_with(Version::of(&docs[x]), Version::of(&docs[y]), furniture);
+        if let Some((corpus, at)) = &discounted {
+            if let (Some(&i), Some(&j)) = (at.get(x), at.get(y)) {
+                let s = wiretrace::verify::Similarity::of(corpus.set(i), corpus.set(j));
+                report.similarity = output::shown_similarity(s.containment);
+            }
+        }
         match a.format {
             DiffFormat::Json => {
                 serde_json::to_writer(&mut sink, &report)?;

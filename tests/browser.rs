@@ -309,3 +309,56 @@ fn the_report_compares_datelines_normalized_and_shows_no_escapes() {
     assert!(!story.contains("\\u{"), "{story}");
     assert!(story.contains(nfd) && story.contains(nfc), "{story}");
 }
+
+#[test]
+fn the_report_says_the_similarity_diff_and_dedup_say() {
+    // One measure, one name: each version's similarity in the story's timeline is the number
+    // `wiretrace diff PARENT VERSION --corpus` prints, and its row's.
+    let Some(browser) = chromium() else {
+        eprintln!("skipped: no Chromium on this machine (apt-get install chromium)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let page = sample_report(dir.path(), &[]);
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/news.jsonl");
+    let out = Command::cargo_bin("wiretrace")
+        .unwrap()
+        .args(["dedup", "-q"])
+        .arg(&sample)
+        .output()
+        .unwrap();
+    let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for story in ["w04-0", "w00-0"] {
+        let dom = rendered(
+            &browser,
+            &page,
+            &format!("#story={story}"),
+            &dir.path().join(story),
+        );
+        assert!(dom.contains("<th>similarity</th>"), "{dom}");
+        let versions = rows
+            .iter()
+            .filter(|r| r["cluster"] == story && r["parent"].is_string());
+        let mut seen = 0;
+        for r in versions {
+            let (parent, id) = (r["parent"].as_str().unwrap(), r["id"].as_str().unwrap());
+            let out = Command::cargo_bin("wiretrace")
+                .unwrap()
+                .args(["diff", parent, id, "--format", "json", "--corpus"])
+                .arg(&sample)
+                .output()
+                .unwrap();
+            let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(d["similarity"], r["similarity"], "{id}");
+            let shown = format!("{:.2}", d["similarity"].as_f64().unwrap());
+            let cell = format!("<td>{id}</td><td>← {parent}</td><td>{shown}</td>");
+            assert!(dom.contains(&cell), "{cell} not in {dom}");
+            seen += 1;
+        }
+        assert!(seen >= 1, "{story} has republications");
+    }
+}

@@ -319,7 +319,12 @@ pub fn write(
                         title: shown,
                         parent: label.parent.clone(),
                         similarity: label.similarity,
-                        diff: diffs.get_mut(v).and_then(Option::take),
+                        // The pair's one similarity is its row's (the diff alone would not
+                        // know the corpus's boilerplate).
+                        diff: diffs.get_mut(v).and_then(Option::take).map(|mut r| {
+                            r.similarity = label.similarity.unwrap_or(r.similarity);
+                            r
+                        }),
                     }
                 })
                 .collect();

@@ -309,7 +309,7 @@ impl FurnitureLearner {
 }
 
 /// A character 4-gram as a number: its four bytes, spread by a bijection (so hash tables
-/// and radix passes see uniform values, and two 4-grams never collide). A paragraph shorter
+/// see uniform values, and two 4-grams never collide). A paragraph shorter
 /// than a 4-gram is its bytes and their count (normalized text has no control bytes to
 /// mistake for the count).
 fn gram(w: &[u8]) -> u32 {
@@ -338,7 +338,7 @@ fn paragraphs(text: &str, furniture: &Furniture) -> Vec<Para> {
             let squeezed: Vec<u8> = norm.bytes().filter(|&b| b != b' ').collect();
             let n_words = norm.split(' ').count();
             let mut grams: Vec<u32> = squeezed.windows(4.min(squeezed.len())).map(gram).collect();
-            crate::shingle::radix_sort(&mut grams);
+            grams.sort_unstable();
             grams.dedup();
             Some(Para {
                 key: xxhash_rust::xxh3::xxh3_64(norm.as_bytes()),
@@ -758,7 +758,12 @@ pub fn diff(a: Version, b: Version) -> Report {
 
 /// Compares version `b` against version `a`, knowing the outlet `furniture` of their corpus.
 pub fn diff_with(a: Version, b: Version, furniture: &Furniture) -> Report {
-    diff_prepared(&Prepared::new(a, furniture), &Prepared::new(b, furniture))
+    // Side by side: each has a sequential part (finding its paragraphs).
+    let (a, b) = rayon::join(
+        || Prepared::new(a, furniture),
+        || Prepared::new(b, furniture),
+    );
+    diff_prepared(&a, &b)
 }
 
 /// A version made ready for comparison (its paragraphs found, normalized and indexed), for
@@ -843,6 +848,16 @@ fn align_without_search(pa: &[Para], pb: &[Para]) -> (Vec<Option<usize>>, Vec<Op
 /// Compares prepared version `b` against prepared version `a`: [`diff_with`] without
 /// preparing either again.
 pub fn diff_prepared(a: &Prepared, b: &Prepared) -> Report {
+    compare(a, b, None)
+}
+
+/// [`diff_prepared`] of a pair whose similarity is known already: its row's, which
+/// discounts the corpus's boilerplate (the diff alone leaves out the furniture it sees).
+pub fn diff_prepared_with_similarity(a: &Prepared, b: &Prepared, similarity: f64) -> Report {
+    compare(a, b, Some(similarity))
+}
+
+fn compare(a: &Prepared, b: &Prepared, known: Option<f64>) -> Report {
     let (pa, pb) = (&a.paras[..], &b.paras[..]);
     let (a, b) = (a.version, b.version);
     let (mut a_to_b, mut b_to_a) = align_without_search(pa, pb);
@@ -1162,7 +1177,7 @@ pub fn diff_prepared(a: &Prepared, b: &Prepared) -> Report {
     Report {
         a: a.id.to_string(),
         b: b.id.to_string(),
-        similarity: similarity((pa, &bpa), (pb, &bpb)),
+        similarity: known.unwrap_or_else(|| similarity((pa, &bpa), (pb, &bpb))),
         edits,
         paragraphs: paragraphs_out.into_iter().map(|(_, p)| p).collect(),
     }

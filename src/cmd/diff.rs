@@ -103,13 +103,20 @@ pub fn run(a: DiffArgs) -> Outcome {
     let mut sink = output::Sink::open(a.output.as_deref())?;
     for (x, y) in &pairs {
         let (docs, furniture) = (&found.docs, &found.furniture);
-        let mut report = diff::diff_with(Version::of(&docs[x]), Version::of(&docs[y]), furniture);
-        if let Some((corpus, at)) = &discounted {
-            if let (Some(&i), Some(&j)) = (at.get(x), at.get(y)) {
-                let s = wiretrace::verify::Similarity::of(corpus.set(i), corpus.set(j));
-                report.similarity = output::shown_similarity(s.containment);
-            }
-        }
+        let known = discounted.as_ref().and_then(|(corpus, at)| {
+            let (i, j) = (*at.get(x)?, *at.get(y)?);
+            let s = wiretrace::verify::Similarity::of(corpus.set(i), corpus.set(j));
+            Some(output::shown_similarity(s.containment))
+        });
+        // Prepared side by side: each has a sequential part (finding its paragraphs).
+        let (pa, pb) = rayon::join(
+            || diff::Prepared::new(Version::of(&docs[x]), furniture),
+            || diff::Prepared::new(Version::of(&docs[y]), furniture),
+        );
+        let report = match known {
+            Some(s) => diff::diff_prepared_with_similarity(&pa, &pb, s),
+            None => diff::diff_prepared(&pa, &pb),
+        };
         match a.format {
             DiffFormat::Json => {
                 serde_json::to_writer(&mut sink, &report)?;

@@ -280,7 +280,13 @@ pub fn write(
                     if n.is_multiple_of(step) {
                         progress(format!("diffing versions: {n} of {total}"));
                     }
-                    Some(diff::diff_prepared(parent, &prepared[v.id.as_str()]))
+                    let version = &prepared[v.id.as_str()];
+                    // The pair's one similarity is its row's (the diff alone would not
+                    // know the corpus's boilerplate).
+                    Some(match v.similarity {
+                        Some(s) => diff::diff_prepared_with_similarity(parent, version, s),
+                        None => diff::diff_prepared(parent, version),
+                    })
                 })
                 .collect()
         })
@@ -319,12 +325,7 @@ pub fn write(
                         title: shown,
                         parent: label.parent.clone(),
                         similarity: label.similarity,
-                        // The pair's one similarity is its row's (the diff alone would not
-                        // know the corpus's boilerplate).
-                        diff: diffs.get_mut(v).and_then(Option::take).map(|mut r| {
-                            r.similarity = label.similarity.unwrap_or(r.similarity);
-                            r
-                        }),
+                        diff: diffs.get_mut(v).and_then(Option::take),
                     }
                 })
                 .collect();

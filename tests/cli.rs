@@ -770,6 +770,15 @@ fn diff_gives_each_pair_the_similarity_its_row_has() {
         assert_eq!(d["similarity"], r["similarity"], "{}", r["id"]);
         assert!(d.get("containment").is_none());
     }
+    // The corpus on stdin is read twice as well (spooled once): the same numbers.
+    let piped = wiretrace()
+        .args(["diff", "--pairs", pairs.to_str().unwrap(), "--corpus", "-"])
+        .args(["--format", "json"])
+        .write_stdin(std::fs::read(&news).unwrap())
+        .output()
+        .unwrap();
+    assert!(piped.status.success());
+    assert_eq!(piped.stdout, out.stdout);
 }
 
 #[test]

@@ -56,6 +56,9 @@ pub fn run(a: DiffArgs) -> Outcome {
             a.b.clone().expect("clap requires b"),
         )],
     };
+    let mut inputs = Input::resolve_all(&a.corpus)?;
+    // Read twice (the pairs' texts, then every set for the similarity): stdin is spooled once.
+    let _spool = super::spool_stdin_among(&mut inputs)?;
     let found = if a.corpus.is_empty() {
         let mut m = std::collections::HashMap::new();
         for path in pairs.iter().flat_map(|(x, y)| [x, y]) {
@@ -72,7 +75,6 @@ pub fn run(a: DiffArgs) -> Outcome {
             ..Default::default()
         }
     } else {
-        let inputs = Input::resolve_all(&a.corpus)?;
         let ids = pairs
             .iter()
             .flat_map(|(x, y)| [x.clone(), y.clone()])
@@ -93,7 +95,7 @@ pub fn run(a: DiffArgs) -> Outcome {
             skip_invalid: true,
             ..Default::default()
         };
-        let corpus = wiretrace::dedup::discounted_corpus(&Input::resolve_all(&a.corpus)?, &opts)?;
+        let corpus = wiretrace::dedup::discounted_corpus(&inputs, &opts)?;
         let mut at: HashMap<String, usize> = HashMap::new();
         for (i, d) in corpus.docs.iter().enumerate() {
             at.entry(d.id.clone()).or_insert(i);

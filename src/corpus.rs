@@ -18,6 +18,9 @@ pub struct DocInfo {
     pub input: u32,
     /// Its line (JSONL) or file number (text folders) in that input, 1-based.
     pub line: u64,
+    /// What furniture its text is, when it is a page without a story (its set is then
+    /// empty; see [`crate::junk`]).
+    pub junk: Option<crate::junk::Junk>,
 }
 
 impl DocInfo {
@@ -32,6 +35,7 @@ impl DocInfo {
             source: None,
             input: 0,
             line: 0,
+            junk: None,
         }
     }
 }

@@ -133,6 +133,8 @@ pub struct Assignment {
     pub duplicate: bool,
     /// True when the text was empty after normalization (left out of clustering).
     pub empty: bool,
+    /// What furniture the page is, when it has no story (left out of clustering).
+    pub junk: Option<crate::junk::Junk>,
 }
 
 /// Counts and timings of a run, for the summary.
@@ -146,6 +148,8 @@ pub struct Stats {
     pub duplicates: usize,
     /// Documents with an empty text.
     pub empty: usize,
+    /// Pages without a story, by kind (left out of clustering like empty texts).
+    pub junk: std::collections::BTreeMap<crate::junk::Junk, usize>,
     /// Bytes of input records read.
     pub bytes: u64,
     /// Candidate pairs from LSH.
@@ -401,26 +405,31 @@ impl ParsedRun {
                 .unwrap_or_else(fallback);
             (reason, id)
         })?;
-        if positions {
-            text_shingles_positioned(
-                &d.text,
-                opts.normalize,
-                opts.shingle,
-                opts.sample,
-                norm,
-                staging,
-                &mut self.sets,
-                &mut self.at,
-            );
-        } else {
-            text_shingles(
-                &d.text,
-                opts.normalize,
-                opts.shingle,
-                opts.sample,
-                norm,
-                &mut self.sets,
-            );
+        // A page without a story is left out of clustering with an empty set (nothing of it
+        // is worth shingling, nor counting as the corpus's boilerplate).
+        let junk = crate::junk::classify(&d.text);
+        if junk.is_none() {
+            if positions {
+                text_shingles_positioned(
+                    &d.text,
+                    opts.normalize,
+                    opts.shingle,
+                    opts.sample,
+                    norm,
+                    staging,
+                    &mut self.sets,
+                    &mut self.at,
+                );
+            } else {
+                text_shingles(
+                    &d.text,
+                    opts.normalize,
+                    opts.shingle,
+                    opts.sample,
+                    norm,
+                    &mut self.sets,
+                );
+            }
         }
         let name_end = d.source.map(|name| {
             self.names.push_str(&name);
@@ -436,6 +445,7 @@ impl ParsedRun {
                 source: None,
                 input: r.input,
                 line: r.line,
+                junk,
             },
             set_end: self.sets.len(),
             at_end: self.at.len(),
@@ -594,7 +604,10 @@ pub fn cluster_corpus_with(
     stats.verified = more.verified;
     stats.chrome_pairs = more.chrome_pairs;
     stats.timings.extend(more.timings);
-    stats.empty = active.iter().filter(|a| !**a).count();
+    stats.empty = assignments.iter().filter(|a| a.empty).count();
+    for j in assignments.iter().filter_map(|a| a.junk) {
+        *stats.junk.entry(j).or_insert(0) += 1;
+    }
     stats.stories = assignments.iter().filter(|a| a.parent.is_none()).count();
     stats.duplicates = assignments.iter().filter(|a| a.duplicate).count();
     Ok(Dedup {

@@ -51,6 +51,7 @@ pub mod eval;
 pub mod index;
 pub mod input;
 pub mod interrupt;
+pub mod junk;
 pub mod lookup;
 pub mod lsh;
 mod mem;

@@ -348,15 +348,25 @@ struct InvalidRow<'a> {
     invalid: &'a str,
 }
 
+/// One document's row: what `dedup` writes for it.
 #[derive(Serialize)]
-struct Row<'a> {
-    id: &'a str,
-    cluster: &'a str,
-    duplicate: bool,
-    parent: Option<&'a str>,
-    similarity: Option<f64>,
+pub struct Row<'a> {
+    /// Its id.
+    pub id: &'a str,
+    /// Its story's origin's id.
+    pub cluster: &'a str,
+    /// False for the one version of its story that is kept.
+    pub duplicate: bool,
+    /// The id of the version it derives from.
+    pub parent: Option<&'a str>,
+    /// Its similarity to the parent, as [`shown_similarity`] gives it.
+    pub similarity: Option<f64>,
+    /// Its text was empty after normalization.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
-    empty: bool,
+    pub empty: bool,
+    /// What furniture it is, for a page without a story ([`crate::junk::Junk::name`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub junk: Option<&'a str>,
 }
 
 /// A similarity as rows show it: four decimals, enough to read and stable across platforms.
@@ -365,25 +375,9 @@ pub fn shown_similarity(s: f32) -> f64 {
 }
 
 /// Appends a document's JSON line to `buf`: the one definition of a row, shared by
-/// `dedup`'s writer and the Spark job's. `similarity` as [`shown_similarity`] gives it.
-pub fn row_line(
-    buf: &mut Vec<u8>,
-    id: &str,
-    cluster: &str,
-    duplicate: bool,
-    parent: Option<&str>,
-    similarity: Option<f64>,
-    empty: bool,
-) {
-    let row = Row {
-        id,
-        cluster,
-        duplicate,
-        parent,
-        similarity,
-        empty,
-    };
-    serde_json::to_writer(&mut *buf, &row).expect("a row serializes to memory");
+/// `dedup`'s writer and the Spark job's.
+pub fn row_line(buf: &mut Vec<u8>, row: &Row) {
+    serde_json::to_writer(&mut *buf, row).expect("a row serializes to memory");
     buf.push(b'\n');
 }
 
@@ -428,12 +422,15 @@ fn write_rows_in(d: &Dedup, out: &mut impl Write, rows: usize, buffers: usize) -
             let (doc, a) = (&docs[i], &d.assignments[i]);
             row_line(
                 &mut buf,
-                &doc.id,
-                &docs[a.cluster as usize].id,
-                a.duplicate,
-                a.parent.map(|p| docs[p as usize].id.as_str()),
-                a.similarity.map(shown_similarity),
-                a.empty,
+                &Row {
+                    id: &doc.id,
+                    cluster: &docs[a.cluster as usize].id,
+                    duplicate: a.duplicate,
+                    parent: a.parent.map(|p| docs[p as usize].id.as_str()),
+                    similarity: a.similarity.map(shown_similarity),
+                    empty: a.empty,
+                    junk: a.junk.map(crate::junk::Junk::name),
+                },
             );
         }
         buf

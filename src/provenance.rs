@@ -153,7 +153,8 @@ pub fn assign_origins(
                 parent: (origin != i as u32).then_some(origin),
                 similarity: None,
                 duplicate: kept[l as usize] != i as u32,
-                empty: !active[i],
+                empty: !active[i] && corpus.docs[i].junk.is_none(),
+                junk: corpus.docs[i].junk,
             }
         })
         .collect()
@@ -322,7 +323,8 @@ pub fn assign(
                 parent,
                 similarity,
                 duplicate: kept[l] != i as u32,
-                empty: !active[i],
+                empty: !active[i] && corpus.docs[i].junk.is_none(),
+                junk: corpus.docs[i].junk,
             }
         })
         .collect()
@@ -371,6 +373,7 @@ mod tests {
             source: None,
             input: 0,
             line: 0,
+            junk: None,
         }
     }
 

@@ -77,6 +77,7 @@ pub const ROWS: &[Column] = &[
     col("parent", ColumnKind::Text),
     col("similarity", ColumnKind::Float),
     col("empty", ColumnKind::Bool),
+    col("junk", ColumnKind::Text),
     col("invalid", ColumnKind::Text),
 ];
 
@@ -263,10 +264,10 @@ mod tests {
     fn csv_has_every_column_in_order() {
         assert_eq!(
             String::from_utf8(write(Format::Csv)).unwrap(),
-            "id,cluster,duplicate,parent,similarity,empty,invalid\n\
-             a,a,false,,,,\n\
-             7,a,true,a,0.8125,,\n\
-             \"x,\"\"y\"\"\",,,,,,not JSON\n"
+            "id,cluster,duplicate,parent,similarity,empty,junk,invalid\n\
+             a,a,false,,,,,\n\
+             7,a,true,a,0.8125,,,\n\
+             \"x,\"\"y\"\"\",,,,,,,not JSON\n"
         );
         assert_eq!(write(Format::Jsonl), LINES.as_bytes());
     }

@@ -430,6 +430,47 @@ fn empty_texts_are_reported_and_left_out() {
 }
 
 #[test]
+fn junk_pages_are_flagged_in_every_language_and_never_merged() {
+    // Consent walls, paywalls, bot checks, "not found" pages and an author box in English,
+    // German, French, Spanish and Turkish (one consent wall twice, under two headlines),
+    // beside stories: one about consent banners that quotes them, one under a glued-on
+    // banner, and its re-send.
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/junk_pages.jsonl");
+    let out = wiretrace()
+        .args(["dedup", corpus.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let records: Vec<serde_json::Value> = rows(&std::fs::read(&corpus).unwrap());
+    let r = rows(&out.stdout);
+    assert_eq!(r.len(), records.len());
+    let mut junk = 0;
+    for (row, record) in r.iter().zip(&records) {
+        assert_eq!(row["junk"], record["expect"], "{}", record["id"]);
+        if record["expect"].is_string() {
+            junk += 1;
+            assert_eq!(
+                row["cluster"], row["id"],
+                "a junk page is merged with nothing"
+            );
+            assert_eq!(row["duplicate"], false);
+            assert!(row.get("empty").is_none());
+        }
+    }
+    assert!(junk >= 20, "{junk}");
+    assert!(r
+        .iter()
+        .all(|row| row["cluster"] != "en-consent-1" || row["id"] == "en-consent-1"));
+    let bus = r.iter().find(|row| row["id"] == "story-bus-2").unwrap();
+    assert_eq!(bus["cluster"], "story-bus-1", "stories are still merged");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("pages without a story (junk), left out of clustering: 7 consent_wall, 5 paywall, 6 bot_check, 2 not_found, 1 author_bio"),
+        "{err}"
+    );
+}
+
+#[test]
 fn no_input_and_empty_input_never_panic() {
     wiretrace().arg("dedup").assert().code(2);
     wiretrace()

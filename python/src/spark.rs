@@ -229,17 +229,21 @@ pub fn shingle(
                 let d = readers::parse(RecordKind::Json, line, &opts.fields, fallback)
                     .map_err(|reason| (reason, wiretrace::doc::id_of(line, &opts.fields)))?;
                 let (mut set, mut at) = (Vec::new(), Vec::new());
-                text_shingles_positioned(
-                    &d.text,
-                    opts.normalize,
-                    opts.shingle,
-                    opts.sample,
-                    &mut String::new(),
-                    &mut Vec::new(),
-                    &mut set,
-                    &mut at,
-                );
-                Ok::<_, (String, Option<String>)>((d, set, at))
+                // A page without a story has an empty set, as in `wiretrace dedup`.
+                let junk = wiretrace::junk::classify(&d.text);
+                if junk.is_none() {
+                    text_shingles_positioned(
+                        &d.text,
+                        opts.normalize,
+                        opts.shingle,
+                        opts.sample,
+                        &mut String::new(),
+                        &mut Vec::new(),
+                        &mut set,
+                        &mut at,
+                    );
+                }
+                Ok::<_, (String, Option<String>)>((d, set, at, junk))
             })
             .collect()
     });
@@ -253,9 +257,10 @@ pub fn shingle(
     let (mut date, mut len) = (Int64Builder::new(), Int32Builder::new());
     let (mut set, mut at) = (BinaryBuilder::new(), BinaryBuilder::new());
     let (mut error, mut undated) = (StringBuilder::new(), StringBuilder::new());
+    let mut junk = StringBuilder::new();
     for p in parsed {
         match p {
-            Ok((d, s, a)) => {
+            Ok((d, s, a, j)) => {
                 vrow.append_value(counters.rows);
                 counters.rows += 1;
                 match &d.source {
@@ -275,6 +280,7 @@ pub fn shingle(
                 at.append_value(&a);
                 error.append_null();
                 undated.append_option(d.unreadable_date.as_deref());
+                junk.append_option(j.map(wiretrace::junk::Junk::name));
             }
             Err((reason, name)) => {
                 vrow.append_null();
@@ -288,6 +294,7 @@ pub fn shingle(
                 at.append_value([]);
                 error.append_value(reason);
                 undated.append_null();
+                junk.append_null();
             }
         }
     }
@@ -311,6 +318,7 @@ pub fn shingle(
         ("at", arr(&mut at)),
         ("error", arr(&mut error)),
         ("unreadable_date", arr(&mut undated)),
+        ("junk", arr(&mut junk)),
     ])
 }
 
@@ -1272,11 +1280,12 @@ pub fn provenance(py: Python<'_>, input: Batch, flags: Vec<String>) -> PyResult<
 #[pyfunction]
 pub fn json_rows(input: Batch) -> PyResult<Batch> {
     let rb = input.0;
-    let (id, cluster, parent, invalid) = (
+    let (id, cluster, parent, invalid, junk) = (
         strs(&rb, "id")?,
         strs(&rb, "cluster")?,
         strs(&rb, "parent")?,
         strs(&rb, "invalid")?,
+        strs(&rb, "junk")?,
     );
     let flag = |name: &str| -> PyResult<Vec<bool>> {
         read(
@@ -1302,12 +1311,15 @@ pub fn json_rows(input: Batch) -> PyResult<Batch> {
             (Some(why), _) => output::invalid_line(&mut buf, who, why),
             (None, Some(c)) => output::row_line(
                 &mut buf,
-                who,
-                c,
-                duplicate[i],
-                parent[i].as_deref(),
-                similarity[i],
-                empty[i],
+                &output::Row {
+                    id: who,
+                    cluster: c,
+                    duplicate: duplicate[i],
+                    parent: parent[i].as_deref(),
+                    similarity: similarity[i],
+                    empty: empty[i],
+                    junk: junk[i].as_deref(),
+                },
             ),
             (None, None) => return Err(err(format!("internal: row {who:?} has no story"))),
         }

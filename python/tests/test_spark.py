@@ -53,6 +53,13 @@ def test_sample_rows_are_the_command_lines(spark, tmp_path):
     assert spark_bytes(spark, SAMPLE, tmp_path / "out") == cli_bytes(SAMPLE)
 
 
+def test_junk_pages_are_flagged_as_the_command_line_flags_them(spark, tmp_path):
+    path = os.path.join(ROOT, "tests", "data", "junk_pages.jsonl")
+    want = cli_bytes(path)
+    assert spark_bytes(spark, path, tmp_path / "out") == want
+    assert want.count(b'"junk":"consent_wall"') == 7
+
+
 def test_ocr_dev_rows_are_the_command_lines(spark, tmp_path):
     path = dev("ocr_dev.jsonl")
     assert spark_bytes(spark, path, tmp_path / "out") == cli_bytes(path)

@@ -49,7 +49,7 @@ BROADCAST_ROWS = 1_000_000
 
 _SHINGLED = ("_pos bigint, part int, vrow bigint, srow bigint, id string, title string, "
              "source string, date bigint, len int, set binary, at binary, error string, "
-             "unreadable_date string")
+             "unreadable_date string, junk string")
 _EDGES = ("a bigint, b bigint, shared int, larger int, containment float, jaccard float, "
           "size_a int, size_b int, cov_ab float, cov_ba float, date_a bigint, date_b bigint")
 _ROWS = "doc bigint, cluster string, parent string, similarity double, duplicate boolean"
@@ -295,7 +295,7 @@ def _rows(df: Any, id_col: str, text_col: str, title_col: str | None, date_col: 
     stage('discount+minhash')
 
     # 3. Discount and sign.
-    carried = ["_pos", "id", "title", "date", "source", "len"]
+    carried = ["_pos", "id", "title", "date", "source", "len", "junk"]
 
     def sign(b: pa.RecordBatch) -> pa.RecordBatch:
         return _with(_core.sign(b, flags, wide.value), b, carried)
@@ -303,7 +303,8 @@ def _rows(df: Any, id_col: str, text_col: str, title_col: str | None, date_col: 
     signed = persist(docs.join(outlets, "source", "left")
                      .select("doc", "set", "at", "boiler", *carried)
                      .mapInArrow(_each(sign), "doc bigint, set binary, at binary, low binary, keys binary, "
-                                 "size int, _pos bigint, id string, title string, date bigint, source string, len int"))
+                                 "size int, _pos bigint, id string, title string, date bigint, source string, len int, "
+                                 "junk string"))
     signed.count()
     shingled.unpersist()
     stage('lsh+anchors')
@@ -371,15 +372,16 @@ def _rows(df: Any, id_col: str, text_col: str, title_col: str | None, date_col: 
     alone = (signed.join(labels, "doc", "left_anti")
              .select("doc", F.col("id").alias("cluster"), F.lit(None).cast("string").alias("parent"),
                      F.lit(None).cast("double").alias("similarity"), F.lit(False).alias("duplicate")))
-    info = signed.select("doc", "_pos", "id", (F.col("size") == 0).alias("empty"))
+    info = signed.select("doc", "_pos", "id", ((F.col("size") == 0) & F.col("junk").isNull()).alias("empty"),
+                         "junk")
     rows = (told.unionByName(alone).join(info, "doc")
-            .select("_pos", "id", "cluster", "duplicate", "parent", "similarity", "empty",
+            .select("_pos", "id", "cluster", "duplicate", "parent", "similarity", "empty", "junk",
                     F.lit(None).cast("string").alias("invalid")))
     if skip_invalid:
         rows = rows.unionByName(invalid_rows.select(
             "_pos", "id", F.lit(None).cast("string").alias("cluster"), F.lit(None).cast("boolean").alias("duplicate"),
             F.lit(None).cast("string").alias("parent"), F.lit(None).cast("double").alias("similarity"),
-            F.lit(None).cast("boolean").alias("empty"), "invalid"))
+            F.lit(None).cast("boolean").alias("empty"), F.lit(None).cast("string").alias("junk"), "invalid"))
     rows = persist(rows)
     agg = rows.where(F.col("invalid").isNull()).agg(
         F.count(F.when(F.col("parent").isNull(), 1)).alias("stories"),

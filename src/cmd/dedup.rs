@@ -111,6 +111,13 @@ fn print_summary(
     if s.empty > 0 {
         note!("  empty texts left out of clustering: {}", s.empty);
     }
+    if !s.junk.is_empty() {
+        let kinds: Vec<String> = s.junk.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        note!(
+            "  pages without a story (junk), left out of clustering: {}",
+            kinds.join(", ")
+        );
+    }
     if let Some(k) = kept {
         note!("  kept {k} versions ({:?} per story)", opts.keep_policy);
     }

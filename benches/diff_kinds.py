@@ -28,6 +28,25 @@ EXPECT = {
 TARGET = {"truncated", "paragraph_added", "paragraph_removed", "paragraph_moved", "headline_changed"}
 
 
+def parent_paragraphs_swapped(ops):
+    """Whether the truth's swap exchanged two of the parent's paragraphs (not one the
+    republisher inserted), replaying the ops in the simulator's order on paragraph origins;
+    None after a cut inside a paragraph (how many paragraphs it kept is not recorded)."""
+    items = list(range(1000))
+    for o in ops:
+        if o["op"] == "truncate":
+            if o["unit"] != "paras":
+                return None
+            items = items[:o["keep"]]
+        elif o["op"] == "insert_local_para":
+            items.insert(o["at"], "inserted")
+        elif o["op"] == "delete_para":
+            del items[o["at"]]
+        elif o["op"] == "swap_paras":
+            return "inserted" not in (items[o["a"]], items[o["b"]])
+    return False
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", default=os.path.join(DEV, "wire_dev.jsonl"))
@@ -53,6 +72,12 @@ def main():
     # leaves: no method can tell them apart. Such pairs (the child keeps a gap-free run of the
     # parent's paragraphs from the top) are also counted apart.
     tail_del = tail_del_hit = tail_fp = 0
+    # A swap of a paragraph the republisher inserted with its neighbour leaves the same text
+    # as inserting it one place over: nothing of the parent's moved. Swaps are also counted
+    # where both paragraphs come from the parent (replaying the truth's ops on paragraph
+    # origins); those after a cut inside a paragraph are counted apart (the cut's length in
+    # paragraphs is not in the truth).
+    swap_seen = swap_seen_hit = swap_cut = swap_cut_hit = 0
     for (p, c, ops), r in zip(pairs, reports):
         kinds = {e["kind"] for e in r["edits"]}
         names = {o["op"] for o in ops}
@@ -64,6 +89,15 @@ def main():
             if k:
                 total[o] += 1
                 hit[o] += k in kinds
+        if "swap_paras" in names:
+            seen = parent_paragraphs_swapped(ops)
+            moved = "paragraph_moved" in kinds
+            if seen is None:
+                swap_cut += 1
+                swap_cut_hit += moved
+            elif seen:
+                swap_seen += 1
+                swap_seen_hit += moved
         if "delete_para" in names and tail_only:
             tail_del += 1
             tail_del_hit += "paragraph_removed" in kinds
@@ -78,6 +112,11 @@ def main():
             mark = "  (target ≥ 0.90)" if k in TARGET else ""
             print(f"{o:20s} {k:20s} {hit[o]:7d} {total[o]:6d} {hit[o] / total[o]:7.3f}{mark}")
     print(f"truncated claimed on {trunc_fp} of {trunc_neg} pairs that were not cut: {trunc_fp / max(1, trunc_neg):.3f} (target ≤ 0.05)")
+    if total["swap_paras"]:
+        print(f"\nswap_paras of two paragraphs from the parent: paragraph_moved found {swap_seen_hit} of {swap_seen}: "
+              f"{swap_seen_hit / max(1, swap_seen):.3f}; {total['swap_paras'] - swap_seen - swap_cut} swaps moved an "
+              f"inserted paragraph only (the text of an insertion one place over); after a cut inside a paragraph: "
+              f"{swap_cut_hit} of {swap_cut}")
     if total["delete_para"]:
         d, dh = total["delete_para"] - tail_del, hit["delete_para"] - tail_del_hit
         print(f"\n{tail_del} deleted paragraphs were the last the child keeps (the same text as a cut).")
